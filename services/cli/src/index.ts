@@ -1,0 +1,2 @@
+/** @ei/cli: command definitions of `ei`, importable for tests. */
+export { buildProgram } from './program.js';

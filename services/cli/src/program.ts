@@ -1,0 +1,12 @@
+import { Command } from 'commander';
+
+/**
+ * The `ei` command. Each subcommand lives in ./commands and registers itself here; this
+ * file only assembles them.
+ */
+export function buildProgram(): Command {
+  const program = new Command('ei')
+    .description('Elastic video inference platform: cameras and files in, detections out, workers that scale.')
+    .showHelpAfterError();
+  return program;
+}

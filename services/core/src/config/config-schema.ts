@@ -1,0 +1,153 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema of the platform. Every service reads its settings through
+ * it; docs/configuration.md is generated from the descriptions here (`pnpm docs:config`),
+ * and a test fails when the two drift apart. Unknown keys are rejected everywhere so a
+ * typo never silently falls back to a default.
+ */
+
+export const queuePolicySchema = z
+  .enum(['latest', 'fifo', 'lossless'])
+  .describe(
+    '`latest`: workers always get the newest waiting frame of each stream, older ones are dropped, streams are served in turn. `fifo`: bounded first-in first-out, the oldest frame is dropped when full. `lossless`: producers wait when the queue is full, nothing is dropped.',
+  );
+export type QueuePolicy = z.infer<typeof queuePolicySchema>;
+
+const nameSchema = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lowercase letters, digits, "_" or "-", 1 to 64 characters');
+
+export const inferenceTypeSchema = z
+  .strictObject({
+    policy: queuePolicySchema.default('latest'),
+    cap: z
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(64)
+      .describe('Queue bound. `fifo`/`lossless`: frames waiting. `latest`: streams with a frame waiting (one frame each).'),
+    model: nameSchema.default('nanodet').describe('Name of the model (an entry of `models` or of models/manifest.json).'),
+    classes: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Labels to keep; all of the model’s labels when left out.'),
+    minScore: z.number().min(0).max(1).default(0.4).describe('Detections below this score are discarded.'),
+  })
+  .describe('An inference type: one frame queue and the workers that serve it.');
+export type InferenceTypeConfig = z.infer<typeof inferenceTypeSchema>;
+
+export const modelSchema = z
+  .strictObject({
+    path: z.string().min(1).describe('ONNX file, absolute or relative to the config file.'),
+    decoder: z.enum(['nanodet', 'blazeface', 'yolo', 'ssd']).describe('Output decoder family.'),
+    labels: z
+      .union([z.array(z.string()), z.string()])
+      .optional()
+      .describe('Class labels in output order, or the path of a file with one label per line.'),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe('Expected SHA-256 of the file; workers refuse to start on a mismatch.'),
+  })
+  .describe('A user-supplied ONNX detector.');
+export type ModelConfig = z.infer<typeof modelSchema>;
+
+export const streamSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, "_", ".", ":" or "-", 1 to 128 characters'),
+    source: z.string().min(1).describe('Video file, rtsp://, http(s):// MJPEG URL or /dev/videoN.'),
+    type: nameSchema.describe('Inference type its frames go to.'),
+    fps: z.number().positive().max(240).optional().describe('Frames per second to emit; the source rate when left out.'),
+    maxWidth: z.int().min(16).max(65535).optional().describe('Frames wider than this are scaled down.'),
+    loop: z.boolean().default(false).describe('Files only: start again at the end.'),
+  })
+  .describe('A camera or file fed into a frame queue.');
+export type StreamConfig = z.infer<typeof streamSchema>;
+
+export const redisConfigSchema = z
+  .strictObject({
+    url: z.string().default('redis://127.0.0.1:6379').describe('redis:// or rediss:// URL.'),
+    password: z.string().optional().describe('AUTH password; overrides one in the URL.'),
+    tls: z.boolean().default(false).describe('Use TLS (also implied by a rediss:// URL).'),
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{0,64}$/)
+      .default('ei:')
+      .describe('Prefix of every key the platform writes; lets several deployments share one Redis.'),
+  })
+  .describe('Connection to the Redis server that holds queues, registry and results.');
+
+export const configSchema = z
+  .strictObject({
+    redis: redisConfigSchema.prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        format: z
+          .enum(['auto', 'json', 'pretty'])
+          .default('auto')
+          .describe('`auto`: readable on a terminal, JSON otherwise.'),
+      })
+      .prefault({})
+      .describe('Logging.'),
+    limits: z
+      .strictObject({
+        maxFrameBytes: z
+          .int()
+          .min(1024)
+          .max(256 * 1024 * 1024)
+          .default(8 * 1024 * 1024)
+          .describe('Largest frame message accepted, header included.'),
+      })
+      .prefault({})
+      .describe('Limits that protect services from oversized input.'),
+    registry: z
+      .strictObject({
+        heartbeatMs: z.int().min(100).default(2000).describe('How often producers refresh their streams.'),
+        ttlMs: z.int().min(300).default(10_000).describe('A stream not refreshed for this long disappears.'),
+      })
+      .prefault({})
+      .describe('Stream registry timing.'),
+    results: z
+      .strictObject({
+        streamMaxLen: z
+          .int()
+          .min(10)
+          .default(10_000)
+          .describe('Approximate length cap of the compact results stream.'),
+      })
+      .prefault({})
+      .describe('Result bus.'),
+    types: z
+      .record(nameSchema, inferenceTypeSchema)
+      .default({
+        people: { policy: 'latest', cap: 64, model: 'nanodet', classes: ['person'], minScore: 0.4 },
+        car: { policy: 'latest', cap: 64, model: 'nanodet', classes: ['car', 'truck', 'bus', 'motorcycle'], minScore: 0.4 },
+        object: { policy: 'latest', cap: 64, model: 'nanodet', minScore: 0.4 },
+        face: { policy: 'latest', cap: 64, model: 'blazeface', minScore: 0.5 },
+      })
+      .describe('Inference types by name.'),
+    models: z.record(nameSchema, modelSchema).default({}).describe('Users’ own models by name, beside the shipped ones.'),
+    streams: z.array(streamSchema).default([]).describe('Cameras and files to start with `ei up`.'),
+  })
+  .superRefine((config, ctx) => {
+    config.streams.forEach((stream, index) => {
+      if (!(stream.type in config.types)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['streams', index, 'type'],
+          message: `unknown inference type "${stream.type}"; known: ${Object.keys(config.types).join(', ')}`,
+        });
+      }
+    });
+    const seen = new Set<string>();
+    config.streams.forEach((stream, index) => {
+      if (seen.has(stream.name)) {
+        ctx.addIssue({ code: 'custom', path: ['streams', index, 'name'], message: `duplicate stream name "${stream.name}"` });
+      }
+      seen.add(stream.name);
+    });
+  });
+
+export type EiConfig = z.infer<typeof configSchema>;
+export type EiConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,25 @@
+/**
+ * Environment variables that override the YAML file, for containers where a config file
+ * is awkward. Each entry names the config key it sets; docs/configuration.md lists them.
+ */
+export interface EnvOverride {
+  variable: string;
+  path: readonly string[];
+  parse: 'string' | 'boolean' | 'integer';
+  description: string;
+}
+
+export const ENV_OVERRIDES: readonly EnvOverride[] = [
+  { variable: 'REDIS_URL', path: ['redis', 'url'], parse: 'string', description: 'Redis URL.' },
+  { variable: 'REDIS_PASSWORD', path: ['redis', 'password'], parse: 'string', description: 'Redis AUTH password.' },
+  { variable: 'REDIS_TLS', path: ['redis', 'tls'], parse: 'boolean', description: '`true` to connect with TLS.' },
+  { variable: 'EI_KEY_PREFIX', path: ['redis', 'keyPrefix'], parse: 'string', description: 'Redis key prefix.' },
+  { variable: 'LOG_LEVEL', path: ['log', 'level'], parse: 'string', description: 'Log level.' },
+  { variable: 'LOG_FORMAT', path: ['log', 'format'], parse: 'string', description: '`auto`, `json` or `pretty`.' },
+  {
+    variable: 'EI_MAX_FRAME_BYTES',
+    path: ['limits', 'maxFrameBytes'],
+    parse: 'integer',
+    description: 'Largest frame message accepted.',
+  },
+];

@@ -1,0 +1,30 @@
+--[[
+  Appends a frame to a bounded FIFO (policy `fifo`); when over the cap, the oldest frames
+  are dropped and counted against the stream they belonged to.
+
+  KEYS[1] frame list, oldest first (LIST)
+  KEYS[2] stats (HASH)
+
+  ARGV[1] stream id
+  ARGV[2] encoded frame
+  ARGV[3] cap: most frames waiting
+
+  Returns the number of frames dropped (0 when none).
+]]
+local cap = tonumber(ARGV[3])
+redis.call('HINCRBY', KEYS[2], 'pushed', 1)
+redis.call('HINCRBY', KEYS[2], 'pushed:' .. ARGV[1], 1)
+local length = redis.call('RPUSH', KEYS[1], ARGV[2])
+local dropped = 0
+while length > cap do
+  local old = redis.call('LPOP', KEYS[1])
+  -- The stream id sits at a fixed place in the frame envelope (see frame-codec.ts):
+  -- its length in byte 6, its text from byte 33 (1-based).
+  local idLength = string.byte(old, 6)
+  local oldId = string.sub(old, 33, 32 + idLength)
+  redis.call('HINCRBY', KEYS[2], 'dropped', 1)
+  redis.call('HINCRBY', KEYS[2], 'dropped:' .. oldId, 1)
+  length = length - 1
+  dropped = dropped + 1
+end
+return dropped

@@ -1,0 +1,3 @@
+/** Test helpers shared by every package's tests and benchmarks (`@ei/core/testing`). */
+export { freePort, startPrivateRedis, type PrivateRedis } from './redis-server.js';
+export { sampleJpeg } from './sample-jpeg.js';

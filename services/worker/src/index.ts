@@ -1,0 +1,2 @@
+/** @ei/worker: the inference service and the detection engine it runs. */
+export {};
