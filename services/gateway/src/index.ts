@@ -1,0 +1,2 @@
+/** @ei/gateway */
+export {};

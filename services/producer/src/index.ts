@@ -1,0 +1,2 @@
+/** @ei/producer */
+export {};
