@@ -13,7 +13,7 @@ export { ENV_OVERRIDES, type EnvOverride } from './config/env-overrides.js';
 export { createLogger, ThrottledLog, type CreateLoggerOptions, type Logger } from './logging/logger.js';
 
 export { createRedis, waitUntilReady, type CreateRedisOptions, type Redis, type RedisConnectionOptions } from './redis/redis-client.js';
-export { queueKeys, registryKeys, resultKeys, type QueueKeys } from './redis/keys.js';
+export { queueKeys, registryKeys, resultKeys, workerKeys, type QueueKeys } from './redis/keys.js';
 
 export type { Frame, FrameEncoding } from './frame/frame.js';
 export { STREAM_ID_PATTERN, TYPE_PATTERN } from './frame/frame.js';
@@ -42,6 +42,8 @@ export {
   type StreamRegistryOptions,
   type StreamState,
 } from './registry/stream-registry.js';
+
+export { WorkerRegistry, type WorkerInfo, type WorkerRegistryOptions, type WorkerStatus } from './registry/worker-registry.js';
 
 export { ResultBus, type LiveResult, type LoggedResult, type ResultBusOptions, type Subscription } from './results/result-bus.js';
 export * from './browser.js';

@@ -47,3 +47,12 @@ export function resultKeys(prefix: string) {
     log: `${prefix}results:log`,
   };
 }
+
+export function workerKeys(prefix: string) {
+  return {
+    /** ZSET of a type's worker ids scored by expiry time (ms). */
+    index: (type: string) => `${prefix}workers:${type}`,
+    /** HASH of one worker's status. */
+    worker: (id: string) => `${prefix}worker:${id}`,
+  };
+}
