@@ -4,15 +4,39 @@
  */
 export { EiError } from './errors/ei-error.js';
 
-export { configSchema, inferenceTypeSchema, modelSchema, queuePolicySchema, streamSchema } from './config/config-schema.js';
-export type { EiConfig, EiConfigInput, InferenceTypeConfig, ModelConfig, QueuePolicy, StreamConfig } from './config/config-schema.js';
+export {
+  configSchema,
+  inferenceTypeSchema,
+  modelSchema,
+  queuePolicySchema,
+  streamSchema,
+} from './config/config-schema.js';
+export type {
+  EiConfig,
+  EiConfigInput,
+  InferenceTypeConfig,
+  ModelConfig,
+  QueuePolicy,
+  StreamConfig,
+} from './config/config-schema.js';
 export { ConfigError } from './config/config-error.js';
 export { loadConfig, parseConfig, type LoadConfigOptions } from './config/load-config.js';
 export { ENV_OVERRIDES, type EnvOverride } from './config/env-overrides.js';
 
-export { createLogger, ThrottledLog, type CreateLoggerOptions, type Logger } from './logging/logger.js';
+export {
+  createLogger,
+  ThrottledLog,
+  type CreateLoggerOptions,
+  type Logger,
+} from './logging/logger.js';
 
-export { createRedis, waitUntilReady, type CreateRedisOptions, type Redis, type RedisConnectionOptions } from './redis/redis-client.js';
+export {
+  createRedis,
+  waitUntilReady,
+  type CreateRedisOptions,
+  type Redis,
+  type RedisConnectionOptions,
+} from './redis/redis-client.js';
 export { queueKeys, registryKeys, resultKeys, workerKeys, type QueueKeys } from './redis/keys.js';
 
 export type { Frame, FrameEncoding } from './frame/frame.js';
@@ -26,10 +50,25 @@ export {
   FRAME_VERSION,
   type FrameCodecOptions,
 } from './frame/frame-codec.js';
-export { FrameDecodeError, FrameEncodeError, type FrameDecodeReason } from './frame/frame-errors.js';
+export {
+  FrameDecodeError,
+  FrameEncodeError,
+  type FrameDecodeReason,
+} from './frame/frame-errors.js';
 
-export { FrameQueue, type FrameQueueOptions, type PushOptions, type PushOutcome, type QueueStats } from './queue/frame-queue.js';
-export { FrameConsumer, type DequeuedFrame, type FrameConsumerOptions, type FrameSource } from './queue/frame-consumer.js';
+export {
+  FrameQueue,
+  type FrameQueueOptions,
+  type PushOptions,
+  type PushOutcome,
+  type QueueStats,
+} from './queue/frame-queue.js';
+export {
+  FrameConsumer,
+  type DequeuedFrame,
+  type FrameConsumerOptions,
+  type FrameSource,
+} from './queue/frame-consumer.js';
 export { SCRIPTS_VERSION } from './queue/queue-scripts.js';
 export { decodeLegacyFrame } from './legacy/legacy-frame.js';
 
@@ -43,11 +82,27 @@ export {
   type StreamState,
 } from './registry/stream-registry.js';
 
-export { WorkerRegistry, type WorkerInfo, type WorkerRegistryOptions, type WorkerStatus } from './registry/worker-registry.js';
+export {
+  WorkerRegistry,
+  type WorkerInfo,
+  type WorkerRegistryOptions,
+  type WorkerStatus,
+} from './registry/worker-registry.js';
 
-export { ResultBus, type LiveResult, type LoggedResult, type ResultBusOptions, type Subscription } from './results/result-bus.js';
+export {
+  ResultBus,
+  type LiveResult,
+  type LoggedResult,
+  type ResultBusOptions,
+  type Subscription,
+} from './results/result-bus.js';
 export * from './browser.js';
 
-export { createMetrics, type CreateMetricsOptions, type EiMetrics, type ErrorKind } from './metrics/metrics.js';
+export {
+  createMetrics,
+  type CreateMetricsOptions,
+  type EiMetrics,
+  type ErrorKind,
+} from './metrics/metrics.js';
 export { RateMeter } from './metrics/rate-meter.js';
 export { startOpsServer, type OpsServerOptions } from './metrics/ops-server.js';

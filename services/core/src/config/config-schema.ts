@@ -14,7 +14,9 @@ export const queuePolicySchema = z
   );
 export type QueuePolicy = z.infer<typeof queuePolicySchema>;
 
-const nameSchema = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lowercase letters, digits, "_" or "-", 1 to 64 characters');
+const nameSchema = z
+  .string()
+  .regex(/^[a-z0-9_-]{1,64}$/, 'lowercase letters, digits, "_" or "-", 1 to 64 characters');
 
 export const inferenceTypeSchema = z
   .strictObject({
@@ -24,13 +26,22 @@ export const inferenceTypeSchema = z
       .min(1)
       .max(1_000_000)
       .default(64)
-      .describe('Queue bound. `fifo`/`lossless`: frames waiting. `latest`: streams with a frame waiting (one frame each).'),
-    model: nameSchema.default('nanodet').describe('Name of the model (an entry of `models` or of models/manifest.json).'),
+      .describe(
+        'Queue bound. `fifo`/`lossless`: frames waiting. `latest`: streams with a frame waiting (one frame each).',
+      ),
+    model: nameSchema
+      .default('nanodet')
+      .describe('Name of the model (an entry of `models` or of models/manifest.json).'),
     classes: z
       .array(z.string().min(1))
       .optional()
       .describe('Labels to keep; all of the model’s labels when left out.'),
-    minScore: z.number().min(0).max(1).default(0.4).describe('Detections below this score are discarded.'),
+    minScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.4)
+      .describe('Detections below this score are discarded.'),
   })
   .describe('An inference type: one frame queue and the workers that serve it.');
 export type InferenceTypeConfig = z.infer<typeof inferenceTypeSchema>;
@@ -54,11 +65,27 @@ export type ModelConfig = z.infer<typeof modelSchema>;
 
 export const streamSchema = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, "_", ".", ":" or "-", 1 to 128 characters'),
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_.:-]{1,128}$/,
+        'letters, digits, "_", ".", ":" or "-", 1 to 128 characters',
+      )
+      .describe('Stream id, unique in the cluster.'),
     source: z.string().min(1).describe('Video file, rtsp://, http(s):// MJPEG URL or /dev/videoN.'),
     type: nameSchema.describe('Inference type its frames go to.'),
-    fps: z.number().positive().max(240).optional().describe('Frames per second to emit; the source rate when left out.'),
-    maxWidth: z.int().min(16).max(65535).optional().describe('Frames wider than this are scaled down.'),
+    fps: z
+      .number()
+      .positive()
+      .max(240)
+      .optional()
+      .describe('Frames per second to emit; the source rate when left out.'),
+    maxWidth: z
+      .int()
+      .min(16)
+      .max(65535)
+      .optional()
+      .describe('Frames wider than this are scaled down.'),
     loop: z.boolean().default(false).describe('Files only: start again at the end.'),
   })
   .describe('A camera or file fed into a frame queue.');
@@ -73,7 +100,9 @@ export const redisConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{0,64}$/)
       .default('ei:')
-      .describe('Prefix of every key the platform writes; lets several deployments share one Redis.'),
+      .describe(
+        'Prefix of every key the platform writes; lets several deployments share one Redis.',
+      ),
   })
   .describe('Connection to the Redis server that holds queues, registry and results.');
 
@@ -82,7 +111,10 @@ export const configSchema = z
     redis: redisConfigSchema.prefault({}),
     log: z
       .strictObject({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+          .default('info')
+          .describe('Least severe level logged.'),
         format: z
           .enum(['auto', 'json', 'pretty'])
           .default('auto')
@@ -103,8 +135,16 @@ export const configSchema = z
       .describe('Limits that protect services from oversized input.'),
     registry: z
       .strictObject({
-        heartbeatMs: z.int().min(100).default(2000).describe('How often producers refresh their streams.'),
-        ttlMs: z.int().min(300).default(10_000).describe('A stream not refreshed for this long disappears.'),
+        heartbeatMs: z
+          .int()
+          .min(100)
+          .default(2000)
+          .describe('How often producers refresh their streams.'),
+        ttlMs: z
+          .int()
+          .min(300)
+          .default(10_000)
+          .describe('A stream not refreshed for this long disappears.'),
       })
       .prefault({})
       .describe('Stream registry timing.'),
@@ -122,12 +162,21 @@ export const configSchema = z
       .record(nameSchema, inferenceTypeSchema)
       .default({
         people: { policy: 'latest', cap: 64, model: 'nanodet', classes: ['person'], minScore: 0.4 },
-        car: { policy: 'latest', cap: 64, model: 'nanodet', classes: ['car', 'truck', 'bus', 'motorcycle'], minScore: 0.4 },
+        car: {
+          policy: 'latest',
+          cap: 64,
+          model: 'nanodet',
+          classes: ['car', 'truck', 'bus', 'motorcycle'],
+          minScore: 0.4,
+        },
         object: { policy: 'latest', cap: 64, model: 'nanodet', minScore: 0.4 },
         face: { policy: 'latest', cap: 64, model: 'blazeface', minScore: 0.5 },
       })
       .describe('Inference types by name.'),
-    models: z.record(nameSchema, modelSchema).default({}).describe('Users’ own models by name, beside the shipped ones.'),
+    models: z
+      .record(nameSchema, modelSchema)
+      .default({})
+      .describe('Users’ own models by name, beside the shipped ones.'),
     streams: z.array(streamSchema).default([]).describe('Cameras and files to start with `ei up`.'),
   })
   .superRefine((config, ctx) => {
@@ -143,7 +192,11 @@ export const configSchema = z
     const seen = new Set<string>();
     config.streams.forEach((stream, index) => {
       if (seen.has(stream.name)) {
-        ctx.addIssue({ code: 'custom', path: ['streams', index, 'name'], message: `duplicate stream name "${stream.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['streams', index, 'name'],
+          message: `duplicate stream name "${stream.name}"`,
+        });
       }
       seen.add(stream.name);
     });

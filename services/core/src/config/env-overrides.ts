@@ -11,11 +11,31 @@ export interface EnvOverride {
 
 export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'REDIS_URL', path: ['redis', 'url'], parse: 'string', description: 'Redis URL.' },
-  { variable: 'REDIS_PASSWORD', path: ['redis', 'password'], parse: 'string', description: 'Redis AUTH password.' },
-  { variable: 'REDIS_TLS', path: ['redis', 'tls'], parse: 'boolean', description: '`true` to connect with TLS.' },
-  { variable: 'EI_KEY_PREFIX', path: ['redis', 'keyPrefix'], parse: 'string', description: 'Redis key prefix.' },
+  {
+    variable: 'REDIS_PASSWORD',
+    path: ['redis', 'password'],
+    parse: 'string',
+    description: 'Redis AUTH password.',
+  },
+  {
+    variable: 'REDIS_TLS',
+    path: ['redis', 'tls'],
+    parse: 'boolean',
+    description: '`true` to connect with TLS.',
+  },
+  {
+    variable: 'EI_KEY_PREFIX',
+    path: ['redis', 'keyPrefix'],
+    parse: 'string',
+    description: 'Redis key prefix.',
+  },
   { variable: 'LOG_LEVEL', path: ['log', 'level'], parse: 'string', description: 'Log level.' },
-  { variable: 'LOG_FORMAT', path: ['log', 'format'], parse: 'string', description: '`auto`, `json` or `pretty`.' },
+  {
+    variable: 'LOG_FORMAT',
+    path: ['log', 'format'],
+    parse: 'string',
+    description: '`auto`, `json` or `pretty`.',
+  },
   {
     variable: 'EI_MAX_FRAME_BYTES',
     path: ['limits', 'maxFrameBytes'],

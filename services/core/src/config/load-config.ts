@@ -20,24 +20,39 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<EiCon
     try {
       text = await readFile(options.file, 'utf8');
     } catch (error) {
-      throw new ConfigError(`cannot read config file ${options.file}: ${(error as Error).message}`, { cause: error });
+      throw new ConfigError(
+        `cannot read config file ${options.file}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     try {
       raw = parseYaml(text) ?? {};
     } catch (error) {
-      const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
-      throw new ConfigError(`${options.file}${where}: not valid YAML: ${(error as Error).message}`, { cause: error });
+      const where =
+        error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
+      throw new ConfigError(
+        `${options.file}${where}: not valid YAML: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
   return parseConfig(raw, { env: options.env, source: options.file });
 }
 
 /** Validates an already parsed config object (plus environment overrides). */
-export function parseConfig(raw: unknown, options: { env?: NodeJS.ProcessEnv; source?: string } = {}): EiConfig {
+export function parseConfig(
+  raw: unknown,
+  options: { env?: NodeJS.ProcessEnv; source?: string } = {},
+): EiConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(`${options.source ?? 'config'}: the top level must be a mapping of keys to values`);
+    throw new ConfigError(
+      `${options.source ?? 'config'}: the top level must be a mapping of keys to values`,
+    );
   }
-  const merged = applyEnvOverrides(structuredClone(raw) as Record<string, unknown>, options.env ?? process.env);
+  const merged = applyEnvOverrides(
+    structuredClone(raw) as Record<string, unknown>,
+    options.env ?? process.env,
+  );
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     throw new ConfigError(formatIssues(result.error, merged, options.source));
@@ -45,7 +60,10 @@ export function parseConfig(raw: unknown, options: { env?: NodeJS.ProcessEnv; so
   return result.data;
 }
 
-function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+function applyEnvOverrides(
+  target: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Record<string, unknown> {
   for (const override of ENV_OVERRIDES) {
     const text = env[override.variable];
     if (text === undefined || text === '') continue;
@@ -56,7 +74,8 @@ function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.ProcessE
       }
       value = /^(true|1)$/i.test(text);
     } else if (override.parse === 'integer') {
-      if (!/^\d+$/.test(text)) throw new ConfigError(`${override.variable}=${text}: expected a whole number`);
+      if (!/^\d+$/.test(text))
+        throw new ConfigError(`${override.variable}=${text}: expected a whole number`);
       value = Number(text);
     }
     let node = target;

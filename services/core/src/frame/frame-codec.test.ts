@@ -4,7 +4,11 @@ import { decodeFrame, encodeFrame, FRAME_HEADER_BYTES } from './frame-codec.js';
 import { FrameDecodeError, FrameEncodeError } from './frame-errors.js';
 import type { Frame } from './frame.js';
 
-const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7), Buffer.from([0xff, 0xd9])]);
+const jpeg = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+  Buffer.alloc(200, 7),
+  Buffer.from([0xff, 0xd9]),
+]);
 const frame: Frame = {
   streamId: 'cam-1',
   type: 'people',
@@ -29,14 +33,21 @@ function reasonOf(fn: () => unknown): string {
 describe('frame codec', () => {
   it('round-trips every field and keeps the image bytes intact', () => {
     const message = encodeFrame(frame);
-    expect(message.length).toBe(FRAME_HEADER_BYTES + 'cam-1'.length + 'people'.length + jpeg.length);
+    expect(message.length).toBe(
+      FRAME_HEADER_BYTES + 'cam-1'.length + 'people'.length + jpeg.length,
+    );
     const decoded = decodeFrame(message);
     expect({ ...decoded, data: undefined }).toEqual({ ...frame, data: undefined });
     expect(Buffer.compare(decoded.data, jpeg)).toBe(0);
   });
 
   it('round-trips the largest sequence number and the longest names', () => {
-    const big = { ...frame, seq: Number.MAX_SAFE_INTEGER, streamId: 'x'.repeat(128), type: 'y'.repeat(64) };
+    const big = {
+      ...frame,
+      seq: Number.MAX_SAFE_INTEGER,
+      streamId: 'x'.repeat(128),
+      type: 'y'.repeat(64),
+    };
     expect(decodeFrame(encodeFrame(big)).seq).toBe(Number.MAX_SAFE_INTEGER);
   });
 
@@ -44,14 +55,18 @@ describe('frame codec', () => {
     const message = encodeFrame(frame);
     expect(reasonOf(() => decodeFrame(message.subarray(0, 10)))).toBe('truncated');
     expect(reasonOf(() => decodeFrame(message.subarray(0, message.length - 1)))).toBe('truncated');
-    expect(reasonOf(() => decodeFrame(Buffer.concat([message, Buffer.from([0])])))).toBe('bad-length');
+    expect(reasonOf(() => decodeFrame(Buffer.concat([message, Buffer.from([0])])))).toBe(
+      'bad-length',
+    );
     const badMagic = Buffer.from(message);
     badMagic[0] = 0x58;
     expect(reasonOf(() => decodeFrame(badMagic))).toBe('bad-magic');
     const badVersion = Buffer.from(message);
     badVersion[3] = 2;
     expect(reasonOf(() => decodeFrame(badVersion))).toBe('bad-version');
-    expect(reasonOf(() => decodeFrame(message, { maxFrameBytes: message.length - 1 }))).toBe('too-large');
+    expect(reasonOf(() => decodeFrame(message, { maxFrameBytes: message.length - 1 }))).toBe(
+      'too-large',
+    );
     const notJpeg = encodeFrame({ ...frame, data: Buffer.from([0xff, 0xd8, 0xff]) });
     notJpeg[notJpeg.length - 1] = 0;
     expect(reasonOf(() => decodeFrame(notJpeg))).toBe('bad-image');
@@ -81,7 +96,10 @@ describe('frame codec', () => {
   it('fuzz: any bytes either decode to a valid frame or throw FrameDecodeError (10,000 cases)', () => {
     const valid = encodeFrame(frame);
     const mutated = fc
-      .array(fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 })
+      .array(fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 8,
+      })
       .map((edits) => {
         const copy = Buffer.from(valid);
         for (const [index, value] of edits) copy[index] = value;

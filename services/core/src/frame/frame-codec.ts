@@ -40,7 +40,9 @@ export interface FrameCodecOptions {
 export function encodeFrame(frame: Frame, options: FrameCodecOptions = {}): Buffer {
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (!STREAM_ID_PATTERN.test(frame.streamId)) {
-    throw new FrameEncodeError(`stream id ${JSON.stringify(frame.streamId)} must match ${STREAM_ID_PATTERN}`);
+    throw new FrameEncodeError(
+      `stream id ${JSON.stringify(frame.streamId)} must match ${STREAM_ID_PATTERN}`,
+    );
   }
   if (!TYPE_PATTERN.test(frame.type)) {
     throw new FrameEncodeError(`type ${JSON.stringify(frame.type)} must match ${TYPE_PATTERN}`);
@@ -49,9 +51,14 @@ export function encodeFrame(frame: Frame, options: FrameCodecOptions = {}): Buff
     throw new FrameEncodeError(`seq must be a non-negative safe integer, got ${frame.seq}`);
   }
   if (!Number.isFinite(frame.captureTs) || frame.captureTs < 0) {
-    throw new FrameEncodeError(`captureTs must be a finite non-negative number, got ${frame.captureTs}`);
+    throw new FrameEncodeError(
+      `captureTs must be a finite non-negative number, got ${frame.captureTs}`,
+    );
   }
-  for (const [name, value] of [['width', frame.width], ['height', frame.height]] as const) {
+  for (const [name, value] of [
+    ['width', frame.width],
+    ['height', frame.height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1 || value > 0xffff) {
       throw new FrameEncodeError(`${name} must be an integer in 1..65535, got ${value}`);
     }
@@ -95,17 +102,30 @@ export function encodeFrame(frame: Frame, options: FrameCodecOptions = {}): Buff
 export function decodeFrame(message: Buffer, options: FrameCodecOptions = {}): Frame {
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (message.length > maxFrameBytes) {
-    throw new FrameDecodeError('too-large', `message of ${message.length} bytes exceeds maxFrameBytes ${maxFrameBytes}`);
+    throw new FrameDecodeError(
+      'too-large',
+      `message of ${message.length} bytes exceeds maxFrameBytes ${maxFrameBytes}`,
+    );
   }
   if (message.length < FRAME_HEADER_BYTES) {
-    throw new FrameDecodeError('truncated', `message of ${message.length} bytes is shorter than the ${FRAME_HEADER_BYTES}-byte header`);
+    throw new FrameDecodeError(
+      'truncated',
+      `message of ${message.length} bytes is shorter than the ${FRAME_HEADER_BYTES}-byte header`,
+    );
   }
-  if (message[0] !== FRAME_MAGIC[0] || message[1] !== FRAME_MAGIC[1] || message[2] !== FRAME_MAGIC[2]) {
+  if (
+    message[0] !== FRAME_MAGIC[0] ||
+    message[1] !== FRAME_MAGIC[1] ||
+    message[2] !== FRAME_MAGIC[2]
+  ) {
     throw new FrameDecodeError('bad-magic', 'message does not start with the frame magic "EIF"');
   }
   const version = message.readUInt8(3);
   if (version !== FRAME_VERSION) {
-    throw new FrameDecodeError('bad-version', `frame version ${version} is not supported (this build reads ${FRAME_VERSION})`);
+    throw new FrameDecodeError(
+      'bad-version',
+      `frame version ${version} is not supported (this build reads ${FRAME_VERSION})`,
+    );
   }
   const encoding = ENCODING_BY_CODE.get(message.readUInt8(4));
   if (encoding === undefined) {
@@ -113,18 +133,23 @@ export function decodeFrame(message: Buffer, options: FrameCodecOptions = {}): F
   }
   const streamLength = message.readUInt8(5);
   const typeLength = message.readUInt8(6);
-  if (message.readUInt8(7) !== 0) throw new FrameDecodeError('bad-field', 'reserved flags byte is not 0');
+  if (message.readUInt8(7) !== 0)
+    throw new FrameDecodeError('bad-field', 'reserved flags byte is not 0');
   const seqBig = message.readBigUInt64BE(8);
   if (seqBig > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new FrameDecodeError('bad-field', `seq ${seqBig} exceeds 2^53 - 1`);
   }
   const captureTs = message.readDoubleBE(16);
   if (!Number.isFinite(captureTs) || captureTs < 0) {
-    throw new FrameDecodeError('bad-field', `capture timestamp ${captureTs} is not a finite non-negative number`);
+    throw new FrameDecodeError(
+      'bad-field',
+      `capture timestamp ${captureTs} is not a finite non-negative number`,
+    );
   }
   const width = message.readUInt16BE(24);
   const height = message.readUInt16BE(26);
-  if (width === 0 || height === 0) throw new FrameDecodeError('bad-field', `frame size ${width}x${height} is empty`);
+  if (width === 0 || height === 0)
+    throw new FrameDecodeError('bad-field', `frame size ${width}x${height} is empty`);
   const payloadLength = message.readUInt32BE(28);
   const expected = FRAME_HEADER_BYTES + streamLength + typeLength + payloadLength;
   if (expected !== message.length) {
@@ -133,14 +158,24 @@ export function decodeFrame(message: Buffer, options: FrameCodecOptions = {}): F
       `header announces ${expected} bytes, message has ${message.length}`,
     );
   }
-  const streamId = message.toString('latin1', FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + streamLength);
+  const streamId = message.toString(
+    'latin1',
+    FRAME_HEADER_BYTES,
+    FRAME_HEADER_BYTES + streamLength,
+  );
   if (!STREAM_ID_PATTERN.test(streamId)) {
-    throw new FrameDecodeError('bad-field', `stream id ${JSON.stringify(streamId)} must match ${STREAM_ID_PATTERN}`);
+    throw new FrameDecodeError(
+      'bad-field',
+      `stream id ${JSON.stringify(streamId)} must match ${STREAM_ID_PATTERN}`,
+    );
   }
   const typeStart = FRAME_HEADER_BYTES + streamLength;
   const type = message.toString('latin1', typeStart, typeStart + typeLength);
   if (!TYPE_PATTERN.test(type)) {
-    throw new FrameDecodeError('bad-field', `type ${JSON.stringify(type)} must match ${TYPE_PATTERN}`);
+    throw new FrameDecodeError(
+      'bad-field',
+      `type ${JSON.stringify(type)} must match ${TYPE_PATTERN}`,
+    );
   }
   const data = message.subarray(typeStart + typeLength);
   if (encoding === 'jpeg' && !isJpeg(data)) {

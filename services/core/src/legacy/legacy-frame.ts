@@ -9,18 +9,34 @@ import { STREAM_ID_PATTERN, type Frame } from '../frame/frame.js';
  * so the consumer supplies them; width and height stay 0 (unknown) until the image is
  * decoded.
  */
-export function decodeLegacyFrame(message: Buffer, expectedType: string, nextSeq: number, maxFrameBytes: number): Frame {
+export function decodeLegacyFrame(
+  message: Buffer,
+  expectedType: string,
+  nextSeq: number,
+  maxFrameBytes: number,
+): Frame {
   if (message.length > maxFrameBytes) {
-    throw new FrameDecodeError('too-large', `legacy message of ${message.length} bytes exceeds maxFrameBytes ${maxFrameBytes}`);
+    throw new FrameDecodeError(
+      'too-large',
+      `legacy message of ${message.length} bytes exceeds maxFrameBytes ${maxFrameBytes}`,
+    );
   }
   let value: unknown;
   try {
     // rawStrings: Python 2 era producers send the JPEG as a msgpack str, not bin.
     value = decode(message, { rawStrings: true });
   } catch (error) {
-    throw new FrameDecodeError('bad-field', `legacy message is not valid msgpack: ${(error as Error).message}`);
+    throw new FrameDecodeError(
+      'bad-field',
+      `legacy message is not valid msgpack: ${(error as Error).message}`,
+    );
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    value instanceof Uint8Array
+  ) {
     throw new FrameDecodeError('bad-field', 'legacy message is not a msgpack map');
   }
   const map = value as Record<string, unknown>;
@@ -28,10 +44,16 @@ export function decodeLegacyFrame(message: Buffer, expectedType: string, nextSeq
   const category = asText(map.category);
   const data = map.data;
   if (name === undefined || !STREAM_ID_PATTERN.test(name)) {
-    throw new FrameDecodeError('bad-field', `legacy "name" must be a stream id matching ${STREAM_ID_PATTERN}`);
+    throw new FrameDecodeError(
+      'bad-field',
+      `legacy "name" must be a stream id matching ${STREAM_ID_PATTERN}`,
+    );
   }
   if (category !== undefined && category !== expectedType) {
-    throw new FrameDecodeError('bad-field', `legacy "category" ${JSON.stringify(category)} does not match queue type "${expectedType}"`);
+    throw new FrameDecodeError(
+      'bad-field',
+      `legacy "category" ${JSON.stringify(category)} does not match queue type "${expectedType}"`,
+    );
   }
   if (!(data instanceof Uint8Array) || data.length === 0) {
     throw new FrameDecodeError('bad-field', 'legacy "data" must hold the JPEG bytes');

@@ -1,10 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Kinds of error counted by `ei_errors_total`. */
-export type ErrorKind = 'decode' | 'image' | 'redis' | 'inference' | 'publish' | 'capture' | 'internal';
+export type ErrorKind =
+  'decode' | 'image' | 'redis' | 'inference' | 'publish' | 'capture' | 'internal';
 
 // Latency buckets in seconds: 0.5 ms .. 10 s, dense where inference and queue waits live.
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /**
  * The platform's metrics, in one registry per process. Names and meaning of the first
@@ -44,7 +47,12 @@ export function createMetrics(options: CreateMetricsOptions): EiMetrics {
     new Histogram({ name, help, labelNames: ['type'], buckets: LATENCY_BUCKETS, registers });
   return {
     registry,
-    inferFps: new Gauge({ name: 'ei_infer_fps', help: 'Frames inferred per second by this worker.', labelNames: ['type'], registers }),
+    inferFps: new Gauge({
+      name: 'ei_infer_fps',
+      help: 'Frames inferred per second by this worker.',
+      labelNames: ['type'],
+      registers,
+    }),
     dropFps: new Gauge({
       name: 'ei_drop_fps',
       help: "This worker's share of the inference type's dropped frames per second.",
@@ -57,12 +65,28 @@ export function createMetrics(options: CreateMetricsOptions): EiMetrics {
       labelNames: ['type'],
       registers,
     }),
-    queueDepth: new Gauge({ name: 'ei_queue_depth', help: 'Frames waiting in the type’s queue.', labelNames: ['type'], registers }),
-    queueWait: histogram('ei_queue_wait_seconds', 'Time from push into the queue (capture) to dequeue by a worker.'),
+    queueDepth: new Gauge({
+      name: 'ei_queue_depth',
+      help: 'Frames waiting in the type’s queue.',
+      labelNames: ['type'],
+      registers,
+    }),
+    queueWait: histogram(
+      'ei_queue_wait_seconds',
+      'Time from push into the queue (capture) to dequeue by a worker.',
+    ),
     preprocess: histogram('ei_preprocess_seconds', 'JPEG decoding and tensor preparation.'),
     inference: histogram('ei_inference_seconds', 'Model run time.'),
-    postprocess: histogram('ei_postprocess_seconds', 'Output decoding and non-maximum suppression.'),
+    postprocess: histogram(
+      'ei_postprocess_seconds',
+      'Output decoding and non-maximum suppression.',
+    ),
     endToEnd: histogram('ei_end_to_end_seconds', 'Capture to result published.'),
-    errors: new Counter({ name: 'ei_errors_total', help: 'Errors by kind; bad input is counted here and skipped.', labelNames: ['kind'], registers }),
+    errors: new Counter({
+      name: 'ei_errors_total',
+      help: 'Errors by kind; bad input is counted here and skipped.',
+      labelNames: ['kind'],
+      registers,
+    }),
   };
 }

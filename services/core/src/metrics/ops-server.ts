@@ -19,13 +19,17 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Server>
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' }).end('{"error":"method not allowed"}');
+      response
+        .writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' })
+        .end('{"error":"method not allowed"}');
       return;
     }
     if (path === '/metrics') {
       options.registry.metrics().then(
-        (text) => response.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
-        (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(error.message),
+        (text) =>
+          response.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
+        (error: Error) =>
+          response.writeHead(500, { 'content-type': 'text/plain' }).end(error.message),
       );
       return;
     }

@@ -29,7 +29,8 @@ export class RateMeter {
     const seconds = Math.min(this.windowSeconds - 1, this.currentSecond - this.startedSecond);
     if (seconds <= 0) return 0;
     let sum = 0;
-    for (let s = this.currentSecond - seconds; s < this.currentSecond; s++) sum += this.buckets[s % this.windowSeconds]!;
+    for (let s = this.currentSecond - seconds; s < this.currentSecond; s++)
+      sum += this.buckets[s % this.windowSeconds]!;
     return sum / seconds;
   }
 
@@ -37,7 +38,8 @@ export class RateMeter {
     const second = Math.floor(this.now() / 1000);
     if (second === this.currentSecond) return;
     const steps = Math.min(second - this.currentSecond, this.windowSeconds);
-    for (let i = 1; i <= steps; i++) this.buckets[(this.currentSecond + i) % this.windowSeconds] = 0;
+    for (let i = 1; i <= steps; i++)
+      this.buckets[(this.currentSecond + i) % this.windowSeconds] = 0;
     this.currentSecond = second;
   }
 }

@@ -130,8 +130,8 @@ export class FrameConsumer {
       if (taken === null) return null; // another worker took it first
       message = taken;
     } else if (source === 'lossless') {
-      runQueueScript(this.redis, 'signalSpace', [this.keys.waiting, this.keys.space], []).catch((error: unknown) =>
-        this.redisError(error),
+      runQueueScript(this.redis, 'signalSpace', [this.keys.waiting, this.keys.space], []).catch(
+        (error: unknown) => this.redisError(error),
       );
     }
     try {
@@ -140,13 +140,20 @@ export class FrameConsumer {
           ? decodeLegacyFrame(message, this.type, this.legacySeq++, this.maxFrameBytes)
           : decodeFrame(message, { maxFrameBytes: this.maxFrameBytes });
       if (frame.type !== this.type) {
-        throw new FrameDecodeError('bad-field', `frame of type "${frame.type}" found in queue "${this.type}"`);
+        throw new FrameDecodeError(
+          'bad-field',
+          `frame of type "${frame.type}" found in queue "${this.type}"`,
+        );
       }
       return { frame, source, dequeuedAt };
     } catch (error) {
       if (!(error instanceof FrameDecodeError)) throw error;
       this.options.metrics?.errors.inc({ kind: 'decode' });
-      this.throttled?.warn(`decode:${error.reason}`, { type: this.type, source, reason: error.reason }, `skipped bad frame: ${error.message}`);
+      this.throttled?.warn(
+        `decode:${error.reason}`,
+        { type: this.type, source, reason: error.reason },
+        `skipped bad frame: ${error.message}`,
+      );
       this.options.onRejected?.(error, source);
       return null;
     }
@@ -154,7 +161,11 @@ export class FrameConsumer {
 
   private redisError(error: unknown): void {
     this.options.metrics?.errors.inc({ kind: 'redis' });
-    this.throttled?.warn('redis', { type: this.type, err: (error as Error).message }, 'Redis error while taking frames; retrying');
+    this.throttled?.warn(
+      'redis',
+      { type: this.type, err: (error as Error).message },
+      'Redis error while taking frames; retrying',
+    );
   }
 
   /**

@@ -10,7 +10,11 @@ import { FrameConsumer, type DequeuedFrame } from './frame-consumer.js';
 import { FrameQueue } from './frame-queue.js';
 import type { QueuePolicy } from '../config/config-schema.js';
 
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 1), Buffer.from([0xff, 0xd9])]);
+const JPEG = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+  Buffer.alloc(64, 1),
+  Buffer.from([0xff, 0xd9]),
+]);
 
 let server: PrivateRedis;
 let redis: Redis;
@@ -43,7 +47,16 @@ function setup(policy: QueuePolicy, cap: number) {
 }
 
 function frame(streamId: string, seq: number): Frame {
-  return { streamId, type: 'people', seq, captureTs: Date.now(), width: 64, height: 48, encoding: 'jpeg', data: JPEG };
+  return {
+    streamId,
+    type: 'people',
+    seq,
+    captureTs: Date.now(),
+    width: 64,
+    height: 48,
+    encoding: 'jpeg',
+    data: JPEG,
+  };
 }
 
 async function drain(consumer: FrameConsumer, idleMs = 200): Promise<DequeuedFrame[]> {
@@ -99,10 +112,13 @@ describe('FrameQueue accounting under concurrency', () => {
       const ids = new Set(popped.map((d) => `${d.frame.streamId}/${d.frame.seq}`));
       expect(ids.size).toBe(popped.length);
       // Per-stream counters add up to the totals.
-      const sum = Object.values(stats.perStream).reduce((acc, s) => ({ pushed: acc.pushed + s.pushed, dropped: acc.dropped + s.dropped }), {
-        pushed: 0,
-        dropped: 0,
-      });
+      const sum = Object.values(stats.perStream).reduce(
+        (acc, s) => ({ pushed: acc.pushed + s.pushed, dropped: acc.dropped + s.dropped }),
+        {
+          pushed: 0,
+          dropped: 0,
+        },
+      );
       expect(sum).toEqual({ pushed: stats.pushed, dropped: stats.dropped });
       await close();
     });
@@ -205,7 +221,13 @@ describe('FrameConsumer', () => {
     const { queue, close, keyPrefix } = setup('fifo', 100);
     const metrics = createMetrics({ service: 'test', defaultMetrics: false });
     const rejected: string[] = [];
-    const c = new FrameConsumer({ redis, type: 'people', keyPrefix, metrics, onRejected: (e) => rejected.push(e.reason) });
+    const c = new FrameConsumer({
+      redis,
+      type: 'people',
+      keyPrefix,
+      metrics,
+      onRejected: (e) => rejected.push(e.reason),
+    });
     const list = `${keyPrefix}q:people:fifo`;
     await redis.rpush(list, Buffer.alloc(64, 0x41));
     await redis.rpush(list, encodeFrame(frame('a', 0)).subarray(0, 40));
@@ -214,7 +236,9 @@ describe('FrameConsumer', () => {
     const got = await c.pop(1000);
     expect(got?.frame.seq).toBe(2);
     expect(rejected).toEqual(['bad-magic', 'truncated', 'bad-field']);
-    const counted = (await metrics.errors.get()).values.find((v) => v.labels.kind === 'decode')?.value;
+    const counted = (await metrics.errors.get()).values.find(
+      (v) => v.labels.kind === 'decode',
+    )?.value;
     expect(counted).toBe(3);
     await c.close();
     await close();
@@ -224,7 +248,10 @@ describe('FrameConsumer', () => {
     const { close, keyPrefix } = setup('fifo', 10);
     const c = new FrameConsumer({ redis, type: 'people', keyPrefix });
     await redis.del('queue_people');
-    await redis.rpush('queue_people', Buffer.from(msgpack({ name: 'legacy-cam', category: 'people', data: JPEG })));
+    await redis.rpush(
+      'queue_people',
+      Buffer.from(msgpack({ name: 'legacy-cam', category: 'people', data: JPEG })),
+    );
     // Python 2 era producers send strings as msgpack str, the JPEG included.
     const rawStr = Buffer.concat([
       Buffer.from([0x83]),
@@ -239,7 +266,10 @@ describe('FrameConsumer', () => {
     await redis.rpush('queue_people', rawStr);
     const first = await c.pop(1000);
     const second = await c.pop(1000);
-    expect(first).toMatchObject({ source: 'legacy', frame: { streamId: 'legacy-cam', type: 'people', seq: 0 } });
+    expect(first).toMatchObject({
+      source: 'legacy',
+      frame: { streamId: 'legacy-cam', type: 'people', seq: 0 },
+    });
     expect(Buffer.compare(first!.frame.data, JPEG)).toBe(0);
     expect(second).toMatchObject({ source: 'legacy', frame: { streamId: 'old-cam', seq: 1 } });
     expect(Buffer.compare(second!.frame.data, JPEG)).toBe(0);

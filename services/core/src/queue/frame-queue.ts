@@ -3,7 +3,7 @@ import type { QueuePolicy } from '../config/config-schema.js';
 import { encodeFrame, DEFAULT_MAX_FRAME_BYTES } from '../frame/frame-codec.js';
 import type { Frame } from '../frame/frame.js';
 import { queueKeys, type QueueKeys } from '../redis/keys.js';
-import { runQueueScript } from './queue-scripts.js';
+import { runQueueScript, storeAndAdmit } from './queue-scripts.js';
 
 export interface FrameQueueOptions {
   /** Connection for ordinary commands (role `command`). */
@@ -53,9 +53,10 @@ const LOSSLESS_WAIT_FLAG_MS = 2000;
 const LOSSLESS_RETRY_SECONDS = 0.5;
 
 /**
- * The producer side of one inference type's frame queue. Every push is one atomic Lua
- * script that applies the policy and counts drops in Redis, so drop figures are exact
- * across all producers and workers.
+ * The producer side of one inference type's frame queue. Every push is one atomic
+ * transaction (the frame stored with a plain command, then a Lua script that applies the
+ * policy and counts drops in Redis), so drop figures are exact across all producers and
+ * workers.
  */
 export class FrameQueue {
   readonly type: string;
@@ -69,7 +70,9 @@ export class FrameQueue {
 
   constructor(options: FrameQueueOptions) {
     if (!Number.isInteger(options.cap) || options.cap < 1) {
-      throw new RangeError(`cap must be a positive integer, got ${options.cap} (types.${options.type}.cap)`);
+      throw new RangeError(
+        `cap must be a positive integer, got ${options.cap} (types.${options.type}.cap)`,
+      );
     }
     this.redis = options.redis;
     this.type = options.type;
@@ -84,27 +87,45 @@ export class FrameQueue {
   /** Encodes and pushes a frame under the queue's policy. */
   push(frame: Frame, options: PushOptions = {}): Promise<PushOutcome> {
     if (frame.type !== this.type) {
-      return Promise.reject(new TypeError(`frame of type "${frame.type}" pushed to queue "${this.type}"`));
+      return Promise.reject(
+        new TypeError(`frame of type "${frame.type}" pushed to queue "${this.type}"`),
+      );
     }
-    return this.pushEncoded(frame.streamId, encodeFrame(frame, { maxFrameBytes: this.maxFrameBytes }), options);
+    return this.pushEncoded(
+      frame.streamId,
+      encodeFrame(frame, { maxFrameBytes: this.maxFrameBytes }),
+      options,
+    );
   }
 
   /** Pushes an already encoded frame message (see `encodeFrame`). */
-  async pushEncoded(streamId: string, message: Buffer, options: PushOptions = {}): Promise<PushOutcome> {
+  async pushEncoded(
+    streamId: string,
+    message: Buffer,
+    options: PushOptions = {},
+  ): Promise<PushOutcome> {
     const k = this.keys;
     switch (this.policy) {
       case 'latest': {
-        const code = (await runQueueScript(
+        const slot = k.slotPrefix + streamId;
+        const code = (await storeAndAdmit(
           this.redis,
-          'pushLatest',
-          [k.slotPrefix + streamId, k.pending, k.ready, k.stats],
-          [streamId, message, this.cap],
+          { command: 'set', key: slot, value: message },
+          'admitLatest',
+          [slot, k.pending, k.ready, k.stats],
+          [streamId, this.cap],
         )) as number;
         if (code === 2) return { status: 'rejected', dropped: 1 };
         return { status: 'queued', dropped: code === 1 ? 1 : 0 };
       }
       case 'fifo': {
-        const dropped = (await runQueueScript(this.redis, 'pushFifo', [k.fifo, k.stats], [streamId, message, this.cap])) as number;
+        const dropped = (await storeAndAdmit(
+          this.redis,
+          { command: 'rpush', key: k.fifo, value: message },
+          'admitFifo',
+          [k.fifo, k.stats],
+          [streamId, this.cap],
+        )) as number;
         return { status: 'queued', dropped };
       }
       case 'lossless':
@@ -112,15 +133,20 @@ export class FrameQueue {
     }
   }
 
-  private async pushLossless(streamId: string, message: Buffer, signal: AbortSignal | undefined): Promise<PushOutcome> {
+  private async pushLossless(
+    streamId: string,
+    message: Buffer,
+    signal: AbortSignal | undefined,
+  ): Promise<PushOutcome> {
     const k = this.keys;
     for (;;) {
       signal?.throwIfAborted();
-      const full = (await runQueueScript(
+      const full = (await storeAndAdmit(
         this.redis,
-        'pushLossless',
+        { command: 'rpush', key: k.lossless, value: message },
+        'admitLossless',
         [k.lossless, k.stats, k.waiting],
-        [streamId, message, this.cap, LOSSLESS_WAIT_FLAG_MS],
+        [streamId, this.cap, LOSSLESS_WAIT_FLAG_MS],
       )) as number;
       if (full === 0) return { status: 'queued', dropped: 0 };
       // Full: block until a consumer hands out a wake-up token (or the backstop timeout).
@@ -131,21 +157,22 @@ export class FrameQueue {
   }
 
   private blocking(): Redis {
-    this.blockingRedis ??= this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+    this.blockingRedis ??= this.redis.duplicate({
+      maxRetriesPerRequest: null,
+      enableOfflineQueue: true,
+    });
     return this.blockingRedis;
   }
 
   /** Counters and depths read in one atomic step. */
   async stats(): Promise<QueueStats> {
     const k = this.keys;
-    const reply = (await runQueueScript(this.redis, 'getStats', [k.stats, k.pending, k.fifo, k.lossless, k.legacy, k.ready], [])) as [
-      string[],
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const reply = (await runQueueScript(
+      this.redis,
+      'getStats',
+      [k.stats, k.pending, k.fifo, k.lossless, k.legacy, k.ready],
+      [],
+    )) as [string[], number, number, number, number, number];
     const [flat, latest, fifo, lossless, legacy] = reply;
     let pushed = 0;
     let dropped = 0;
@@ -176,7 +203,13 @@ export class FrameQueue {
     const k = this.keys;
     let cursor = '0';
     do {
-      const [next, slots] = await this.redis.scan(cursor, 'MATCH', `${k.slotPrefix}*`, 'COUNT', 500);
+      const [next, slots] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        `${k.slotPrefix}*`,
+        'COUNT',
+        500,
+      );
       cursor = next;
       if (slots.length > 0) await this.redis.del(...slots);
     } while (cursor !== '0');

@@ -9,13 +9,14 @@ import type { Redis } from 'ioredis';
  */
 export const SCRIPTS_VERSION = 1;
 
-export type ScriptName = 'pushLatest' | 'takeLatest' | 'pushFifo' | 'pushLossless' | 'signalSpace' | 'getStats';
+export type ScriptName =
+  'admitLatest' | 'admitFifo' | 'admitLossless' | 'takeLatest' | 'signalSpace' | 'getStats';
 
 const SCRIPT_FILES: Record<ScriptName, string> = {
-  pushLatest: 'pushLatest-4.lua',
+  admitLatest: 'admitLatest-4.lua',
+  admitFifo: 'admitFifo-2.lua',
+  admitLossless: 'admitLossless-3.lua',
   takeLatest: 'takeLatest-2.lua',
-  pushFifo: 'pushFifo-2.lua',
-  pushLossless: 'pushLossless-3.lua',
   signalSpace: 'signalSpace-2.lua',
   getStats: 'getStats-6.lua',
 };
@@ -30,7 +31,8 @@ const loaded = Object.fromEntries(
   }),
 ) as Record<ScriptName, { numberOfKeys: number; lua: string }>;
 
-const commandName = (name: ScriptName): string => `ei${name[0]!.toUpperCase()}${name.slice(1)}V${SCRIPTS_VERSION}`;
+const commandName = (name: ScriptName): string =>
+  `ei${name[0]!.toUpperCase()}${name.slice(1)}V${SCRIPTS_VERSION}`;
 
 type ScriptFn = (...args: (string | Buffer | number)[]) => Promise<unknown>;
 
@@ -43,6 +45,30 @@ export function defineQueueScripts(redis: Redis): void {
   }
 }
 
+/**
+ * Stores a frame with a plain command and runs an `admit*` script right after it, in one
+ * MULTI/EXEC transaction: atomic like a single script, but the frame bytes never enter Lua.
+ * EVAL (not EVALSHA) because a transaction cannot recover from NOSCRIPT after a Redis
+ * restart; Redis caches the compiled script by its hash, so only the ~1 KB text travels.
+ * Returns the script's reply.
+ */
+export async function storeAndAdmit(
+  redis: Redis,
+  store: { command: 'rpush' | 'set'; key: string; value: Buffer },
+  script: 'admitLatest' | 'admitFifo' | 'admitLossless',
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  const { lua, numberOfKeys } = loaded[script];
+  const transaction = redis.multi();
+  if (store.command === 'rpush') transaction.rpush(store.key, store.value);
+  else transaction.set(store.key, store.value);
+  const replies = await transaction.eval(lua, numberOfKeys, ...keys, ...args).exec();
+  if (replies === null) throw new Error(`${script}: transaction aborted`);
+  for (const [error] of replies) if (error) throw error;
+  return replies[1]![1];
+}
+
 /** Runs a script; `buffer` asks for binary replies (frames) instead of strings. */
 export function runQueueScript(
   redis: Redis,
@@ -52,6 +78,8 @@ export function runQueueScript(
   buffer = false,
 ): Promise<unknown> {
   defineQueueScripts(redis);
-  const fn = (redis as unknown as Record<string, ScriptFn>)[commandName(name) + (buffer ? 'Buffer' : '')]!;
+  const fn = (redis as unknown as Record<string, ScriptFn>)[
+    commandName(name) + (buffer ? 'Buffer' : '')
+  ]!;
   return fn.call(redis, ...keys, ...args);
 }

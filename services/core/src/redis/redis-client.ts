@@ -19,13 +19,21 @@ export interface CreateRedisOptions {
   role?: 'command' | 'blocking' | 'subscriber';
   /** Longest pause between reconnect attempts. Default 2000 ms. */
   maxBackoffMs?: number;
+  /**
+   * Send the commands issued in one event-loop tick as one write. Producers pushing
+   * several streams use it: fewer syscalls on both sides. Default false.
+   */
+  autoPipelining?: boolean;
 }
 
 /**
  * One way to open a Redis connection: URL, password and TLS from the config, reconnect
  * with capped exponential backoff, and offline behaviour chosen by the connection's role.
  */
-export function createRedis(connection: RedisConnectionOptions, options: CreateRedisOptions = {}): Redis {
+export function createRedis(
+  connection: RedisConnectionOptions,
+  options: CreateRedisOptions = {},
+): Redis {
   const role = options.role ?? 'command';
   const maxBackoffMs = options.maxBackoffMs ?? 2000;
   const url = new URL(connection.url);
@@ -40,6 +48,7 @@ export function createRedis(connection: RedisConnectionOptions, options: CreateR
     maxRetriesPerRequest: role === 'command' ? 1 : null,
     enableOfflineQueue: role !== 'command',
     lazyConnect: false,
+    enableAutoPipelining: options.autoPipelining ?? false,
   };
   if (connection.password !== undefined) redisOptions.password = connection.password;
   if (connection.tls === true || url.protocol === 'rediss:') redisOptions.tls = {};
@@ -52,7 +61,11 @@ export async function waitUntilReady(redis: Redis, timeoutMs = 10_000): Promise<
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`Redis not ready after ${timeoutMs} ms (status ${redis.status}); check redis.url and that the server runs`));
+      reject(
+        new Error(
+          `Redis not ready after ${timeoutMs} ms (status ${redis.status}); check redis.url and that the server runs`,
+        ),
+      );
     }, timeoutMs);
     const onReady = (): void => {
       cleanup();

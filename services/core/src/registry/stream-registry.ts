@@ -36,7 +36,15 @@ export interface StreamRegistryOptions {
   ttlMs?: number;
 }
 
-const NUMERIC_FIELDS = ['width', 'height', 'fps', 'frames', 'reconnects', 'firstSeen', 'lastSeen'] as const;
+const NUMERIC_FIELDS = [
+  'width',
+  'height',
+  'fps',
+  'frames',
+  'reconnects',
+  'firstSeen',
+  'lastSeen',
+] as const;
 
 /**
  * Streams announced by producers. Each is a hash with a TTL, refreshed by heartbeats, plus
@@ -73,7 +81,12 @@ export class StreamRegistry {
   }
 
   async remove(id: string): Promise<void> {
-    await this.redis.multi().del(this.keys.stream(id)).zrem(this.keys.index, id).exec().then(throwOnExecError);
+    await this.redis
+      .multi()
+      .del(this.keys.stream(id))
+      .zrem(this.keys.index, id)
+      .exec()
+      .then(throwOnExecError);
   }
 
   async get(id: string): Promise<StreamInfo | undefined> {
@@ -103,7 +116,11 @@ export class StreamRegistry {
    * latest state given to `update()`. Heartbeat failures (Redis down) are reported to
    * `onError` and retried on the next beat.
    */
-  keepAlive(stream: StreamAnnouncement, intervalMs: number, onError?: (error: Error) => void): StreamHeartbeat {
+  keepAlive(
+    stream: StreamAnnouncement,
+    intervalMs: number,
+    onError?: (error: Error) => void,
+  ): StreamHeartbeat {
     let current = { ...stream };
     const beat = (): void => {
       this.announce(current).catch((error: Error) => onError?.(error));
@@ -113,7 +130,9 @@ export class StreamRegistry {
     timer.unref();
     return {
       update: (patch) => {
-        const changed = (Object.keys(patch) as (keyof typeof patch)[]).some((key) => patch[key] !== current[key]);
+        const changed = (Object.keys(patch) as (keyof typeof patch)[]).some(
+          (key) => patch[key] !== current[key],
+        );
         current = { ...current, ...patch };
         // State changes go out at once; counters ride on the next beat.
         if (changed && (patch.state !== undefined || patch.lastError !== undefined)) beat();

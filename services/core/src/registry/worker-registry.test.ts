@@ -32,7 +32,9 @@ describe('WorkerRegistry', () => {
     await registry.report(status('w1', 'people'), 10_000);
     await registry.report(status('w2', 'people'), 10_500);
     await registry.report(status('w3', 'car'), 10_500);
-    expect((await registry.list('people', 10_600)).map((w) => [w.id, w.inferFps, w.startedAt])).toEqual([
+    expect(
+      (await registry.list('people', 10_600)).map((w) => [w.id, w.inferFps, w.startedAt]),
+    ).toEqual([
       ['w1', 10, 10_000],
       ['w2', 10, 10_500],
     ]);

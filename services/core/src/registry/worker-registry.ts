@@ -27,7 +27,14 @@ export interface WorkerRegistryOptions {
   ttlMs?: number;
 }
 
-const NUMERIC = ['inferFps', 'dropFps', 'scaleRatio', 'inferenceMs', 'startedAt', 'lastSeen'] as const;
+const NUMERIC = [
+  'inferFps',
+  'dropFps',
+  'scaleRatio',
+  'inferenceMs',
+  'startedAt',
+  'lastSeen',
+] as const;
 
 /**
  * Live workers per inference type, for the gateway's cluster view and for workers to
@@ -48,7 +55,8 @@ export class WorkerRegistry {
   async report(status: WorkerStatus, now = Date.now()): Promise<void> {
     const key = this.keys.worker(status.id);
     const fields: Record<string, string> = { lastSeen: String(now) };
-    for (const [name, value] of Object.entries(status)) if (value !== undefined) fields[name] = String(value);
+    for (const [name, value] of Object.entries(status))
+      if (value !== undefined) fields[name] = String(value);
     const replies = await this.redis
       .multi()
       .hsetnx(key, 'startedAt', String(now))

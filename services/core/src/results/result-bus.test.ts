@@ -55,7 +55,9 @@ describe('ResultBus', () => {
     const got: LiveResult[] = [];
     const all: string[] = [];
     const one = await bus.subscribe(['cam-a'], (live) => got.push(live));
-    const every = await bus.subscribe('*', (live) => all.push(`${live.result.streamId}/${live.result.seq}`));
+    const every = await bus.subscribe('*', (live) =>
+      all.push(`${live.result.streamId}/${live.result.seq}`),
+    );
     const jpeg = sampleJpeg();
     for (let seq = 0; seq < 20; seq++) {
       await bus.publish(result('cam-a', seq), jpeg);
@@ -72,7 +74,8 @@ describe('ResultBus', () => {
 
   it('keeps a capped compact log without images, filterable by stream', async () => {
     const bus = new ResultBus({ redis, keyPrefix: 'rb2:', logMaxLen: 50 });
-    for (let seq = 0; seq < 300; seq++) await bus.publish(result(seq % 2 ? 'odd' : 'even', seq), new Uint8Array([0xff, 0xd8]));
+    for (let seq = 0; seq < 300; seq++)
+      await bus.publish(result(seq % 2 ? 'odd' : 'even', seq), new Uint8Array([0xff, 0xd8]));
     const length = await redis.xlen('rb2:results:log');
     expect(length).toBeLessThan(300);
     expect(length).toBeGreaterThanOrEqual(50);

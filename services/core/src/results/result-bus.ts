@@ -52,7 +52,17 @@ export class ResultBus {
     const replies = await this.redis
       .pipeline()
       .publish(this.keys.channel(result.streamId), message)
-      .xadd(this.keys.log, 'MAXLEN', '~', this.logMaxLen, '*', 'stream', result.streamId, 'result', JSON.stringify(result))
+      .xadd(
+        this.keys.log,
+        'MAXLEN',
+        '~',
+        this.logMaxLen,
+        '*',
+        'stream',
+        result.streamId,
+        'result',
+        JSON.stringify(result),
+      )
       .exec();
     for (const [error] of replies ?? []) if (error) throw error;
     return Number(replies?.[0]?.[1] ?? 0);
@@ -68,7 +78,10 @@ export class ResultBus {
     onResult: (live: LiveResult) => void,
     onError?: (error: Error) => void,
   ): Promise<Subscription> {
-    const subscriber = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+    const subscriber = this.redis.duplicate({
+      maxRetriesPerRequest: null,
+      enableOfflineQueue: true,
+    });
     subscriber.on('error', (error: Error) => onError?.(error));
     const deliver = (message: Buffer): void => {
       try {
@@ -80,11 +93,14 @@ export class ResultBus {
       }
     };
     if (streams === '*') {
-      subscriber.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, message: Buffer) => deliver(message));
+      subscriber.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, message: Buffer) =>
+        deliver(message),
+      );
       await subscriber.psubscribe(this.keys.channelPattern);
     } else {
       subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => deliver(message));
-      if (streams.length > 0) await subscriber.subscribe(...streams.map((id) => this.keys.channel(id)));
+      if (streams.length > 0)
+        await subscriber.subscribe(...streams.map((id) => this.keys.channel(id)));
     }
     return {
       close: async () => {
@@ -100,7 +116,13 @@ export class ResultBus {
     let end = '+';
     // Filtering by stream may need several pages; bounded by the log's own length.
     while (out.length < limit) {
-      const page = await this.redis.xrevrange(this.keys.log, end, '-', 'COUNT', Math.max(limit * 2, 100));
+      const page = await this.redis.xrevrange(
+        this.keys.log,
+        end,
+        '-',
+        'COUNT',
+        Math.max(limit * 2, 100),
+      );
       if (page.length === 0) break;
       for (const [id, fields] of page) {
         const stream = fields[fields.indexOf('stream') + 1];

@@ -38,22 +38,40 @@ export function encodeResultMessage(result: InferenceResult, jpeg: Uint8Array): 
 }
 
 /** Decodes a live result message; the JPEG is a view into `message`, not a copy. */
-export function decodeResultMessage(message: Uint8Array): { result: InferenceResult; jpeg: Uint8Array } {
-  if (message.length < HEADER || message[0] !== 0x45 || message[1] !== 0x49 || message[2] !== 0x52) {
+export function decodeResultMessage(message: Uint8Array): {
+  result: InferenceResult;
+  jpeg: Uint8Array;
+} {
+  if (
+    message.length < HEADER ||
+    message[0] !== 0x45 ||
+    message[1] !== 0x49 ||
+    message[2] !== 0x52
+  ) {
     throw new ResultDecodeError('not a result message (bad magic or too short)');
   }
-  if (message[3] !== RESULT_VERSION) throw new ResultDecodeError(`result version ${message[3]} is not supported`);
+  if (message[3] !== RESULT_VERSION)
+    throw new ResultDecodeError(`result version ${message[3]} is not supported`);
   const length = new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(4);
   if (length > MAX_METADATA_BYTES || HEADER + length > message.length) {
-    throw new ResultDecodeError(`metadata length ${length} does not fit the message of ${message.length} bytes`);
+    throw new ResultDecodeError(
+      `metadata length ${length} does not fit the message of ${message.length} bytes`,
+    );
   }
   let result: InferenceResult;
   try {
-    result = JSON.parse(decoder.decode(message.subarray(HEADER, HEADER + length))) as InferenceResult;
+    result = JSON.parse(
+      decoder.decode(message.subarray(HEADER, HEADER + length)),
+    ) as InferenceResult;
   } catch (error) {
     throw new ResultDecodeError(`metadata is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof result !== 'object' || result === null || typeof result.streamId !== 'string' || !Array.isArray(result.detections)) {
+  if (
+    typeof result !== 'object' ||
+    result === null ||
+    typeof result.streamId !== 'string' ||
+    !Array.isArray(result.detections)
+  ) {
     throw new ResultDecodeError('metadata lacks streamId or detections');
   }
   return { result, jpeg: message.subarray(HEADER + length) };

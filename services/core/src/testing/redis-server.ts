@@ -18,14 +18,27 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-export async function startPrivateRedis(options: { password?: string; binary?: string } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  options: { password?: string; binary?: string } = {},
+): Promise<PrivateRedis> {
   const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
   const dir = await mkdtemp(join(tmpdir(), 'ei-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ];
     if (options.password) args.push('--requirepass', options.password);
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
@@ -44,11 +57,15 @@ export async function startPrivateRedis(options: { password?: string; binary?: s
       proc.once('error', (error: NodeJS.ErrnoException) =>
         reject(
           error.code === 'ENOENT'
-            ? new Error(`${binary} not found: install it (Debian: apt-get install redis-server) or set REDIS_SERVER_BIN`)
+            ? new Error(
+                `${binary} not found: install it (Debian: apt-get install redis-server) or set REDIS_SERVER_BIN`,
+              )
             : error,
         ),
       );
-      proc.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`)));
+      proc.once('exit', (code) =>
+        reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`)),
+      );
     });
   };
 
@@ -86,7 +103,11 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }

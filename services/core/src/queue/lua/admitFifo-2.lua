@@ -1,20 +1,20 @@
 --[[
-  Appends a frame to a bounded FIFO (policy `fifo`); when over the cap, the oldest frames
-  are dropped and counted against the stream they belonged to.
+  Admits a frame into a bounded FIFO (policy `fifo`). Runs inside MULTI, right after
+  `RPUSH list <frame>` (the frame never passes through Lua). When over the cap, the oldest
+  frames are dropped and counted against the stream they belonged to.
 
   KEYS[1] frame list, oldest first (LIST)
   KEYS[2] stats (HASH)
 
   ARGV[1] stream id
-  ARGV[2] encoded frame
-  ARGV[3] cap: most frames waiting
+  ARGV[2] cap: most frames waiting
 
   Returns the number of frames dropped (0 when none).
 ]]
-local cap = tonumber(ARGV[3])
+local cap = tonumber(ARGV[2])
 redis.call('HINCRBY', KEYS[2], 'pushed', 1)
 redis.call('HINCRBY', KEYS[2], 'pushed:' .. ARGV[1], 1)
-local length = redis.call('RPUSH', KEYS[1], ARGV[2])
+local length = redis.call('LLEN', KEYS[1])
 local dropped = 0
 while length > cap do
   local old = redis.call('LPOP', KEYS[1])
