@@ -2,7 +2,14 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** Kinds of error counted by `ei_errors_total`. */
 export type ErrorKind =
-  'decode' | 'image' | 'redis' | 'inference' | 'publish' | 'capture' | 'internal';
+  | 'decode'
+  | 'image'
+  | 'unknown-stream'
+  | 'redis'
+  | 'inference'
+  | 'publish'
+  | 'capture'
+  | 'internal';
 
 // Latency buckets in seconds: 0.5 ms .. 10 s, dense where inference and queue waits live.
 const LATENCY_BUCKETS = [
@@ -29,6 +36,8 @@ export interface EiMetrics {
   postprocess: Histogram<'type'>;
   endToEnd: Histogram<'type'>;
   errors: Counter<'kind'>;
+  /** The model a worker runs (value 1), labelled with its identity. */
+  modelInfo: Gauge<'type' | 'name' | 'version' | 'sha256'>;
 }
 
 export interface CreateMetricsOptions {
@@ -82,6 +91,12 @@ export function createMetrics(options: CreateMetricsOptions): EiMetrics {
       'Output decoding and non-maximum suppression.',
     ),
     endToEnd: histogram('ei_end_to_end_seconds', 'Capture to result published.'),
+    modelInfo: new Gauge({
+      name: 'ei_model_info',
+      help: 'The model this worker runs (value 1).',
+      labelNames: ['type', 'name', 'version', 'sha256'],
+      registers,
+    }),
     errors: new Counter({
       name: 'ei_errors_total',
       help: 'Errors by kind; bad input is counted here and skipped.',

@@ -1,0 +1,289 @@
+import { hostname } from 'node:os';
+import {
+  FrameConsumer,
+  FrameQueue,
+  ResultBus,
+  StreamRegistry,
+  ThrottledLog,
+  WorkerRegistry,
+  type DequeuedFrame,
+  type Detection,
+  type EiMetrics,
+  type ErrorKind,
+  type InferenceResult,
+  type InferenceTypeConfig,
+  type Logger,
+  type Redis,
+} from '@ei/core';
+import type { DetectionModel, PreparedInput } from './detection-model.js';
+import { LoadTracker } from './load-tracker.js';
+
+export interface InferenceWorkerOptions {
+  /** Command connection; the worker opens its blocking and subscriber connections from it. */
+  redis: Redis;
+  type: string;
+  typeConfig: InferenceTypeConfig;
+  model: DetectionModel;
+  metrics: EiMetrics;
+  logger: Logger;
+  workerId: string;
+  keyPrefix?: string;
+  maxFrameBytes?: number;
+  /** Approximate cap of the compact results stream. */
+  resultsMaxLen?: number;
+  /** How often metrics and the worker registry are refreshed. Default 1000 ms. */
+  statusIntervalMs?: number;
+  /** Skip frames of streams no producer announced (legacy frames excepted). Default true. */
+  requireRegisteredStream?: boolean;
+}
+
+interface Prepared {
+  dequeued: DequeuedFrame;
+  input: PreparedInput;
+  preprocessMs: number;
+}
+
+const POP_TIMEOUT_MS = 1000;
+const UNKNOWN_STREAM_RECHECK_MS = 1000;
+
+/**
+ * The inference service of one type: takes frames from the type's queue, runs the model
+ * and publishes results, while keeping the scaling metrics current.
+ *
+ * The next frame is taken and pre-processed while the model runs on the current one, but
+ * only as late as the running inference allows (its expected remaining time minus the
+ * expected pre-processing time), so a `latest` frame is as fresh as it can be when its
+ * turn comes.
+ */
+export class InferenceWorker {
+  private readonly options: InferenceWorkerOptions;
+  private readonly consumer: FrameConsumer;
+  private readonly queue: FrameQueue;
+  private readonly bus: ResultBus;
+  private readonly streams: StreamRegistry;
+  private readonly workers: WorkerRegistry;
+  private readonly tracker = new LoadTracker();
+  private readonly throttled: ThrottledLog;
+  private readonly knownStreams = new Map<string, { known: boolean; checkedAt: number }>();
+  private readonly labels: Set<string> | undefined;
+  private loop: Promise<void> | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private avgRunMs = 0;
+  private avgPrepareMs = 0;
+  /** Frames taken from the queue and not yet published (or skipped). */
+  private inHand = 0;
+  processed = 0;
+
+  constructor(options: InferenceWorkerOptions) {
+    this.options = options;
+    const { redis, type, keyPrefix, maxFrameBytes, metrics, logger } = options;
+    this.consumer = new FrameConsumer({ redis, type, keyPrefix, maxFrameBytes, metrics, logger });
+    this.queue = new FrameQueue({ redis, type, policy: options.typeConfig.policy, cap: options.typeConfig.cap, keyPrefix });
+    this.bus = new ResultBus({ redis, keyPrefix, logMaxLen: options.resultsMaxLen });
+    this.streams = new StreamRegistry({ redis, keyPrefix });
+    this.workers = new WorkerRegistry({ redis, keyPrefix });
+    this.throttled = new ThrottledLog(logger);
+    this.labels = options.typeConfig.classes ? new Set(options.typeConfig.classes) : undefined;
+  }
+
+  /** True while taking frames with Redis connected. */
+  get ready(): boolean {
+    return this.loop !== undefined && !this.stopping && this.options.redis.status === 'ready';
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.loop = this.run();
+    this.statusTimer = setInterval(() => void this.reportStatus(), this.options.statusIntervalMs ?? 1000);
+    this.statusTimer.unref();
+    void this.reportStatus();
+  }
+
+  /**
+   * Stops taking frames, finishes and publishes every frame already taken, and leaves the
+   * worker registry. Resolves when nothing is in hand.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.loop;
+    this.stopping = true;
+    await this.consumer.stop();
+    await this.loop;
+    clearInterval(this.statusTimer);
+    await this.workers.remove(this.options.type, this.options.workerId).catch(() => undefined);
+    await this.consumer.close();
+    await this.queue.close();
+  }
+
+  private async run(): Promise<void> {
+    let next: Promise<Prepared | null> = this.fetch();
+    for (;;) {
+      const current = await next;
+      if (current === null) {
+        if (this.stopping) return;
+        next = this.fetch();
+        continue;
+      }
+      // Start on the next frame so that it is ready when this inference ends.
+      const lead = Math.max(0, this.avgRunMs - this.avgPrepareMs - 2);
+      next = this.stopping ? Promise.resolve(null) : this.fetch(lead);
+      await this.process(current);
+    }
+  }
+
+  /** Takes the next valid frame and prepares it; null on timeout or stop. */
+  private async fetch(delayMs = 0): Promise<Prepared | null> {
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    while (!this.stopping) {
+      const dequeued = await this.consumer.pop(POP_TIMEOUT_MS);
+      if (!dequeued) return null;
+      this.inHand += 1;
+      const prepared = await this.prepare(dequeued);
+      if (prepared) return prepared;
+      this.inHand -= 1;
+    }
+    return null;
+  }
+
+  private async prepare(dequeued: DequeuedFrame): Promise<Prepared | null> {
+    const { frame, source } = dequeued;
+    if (source !== 'legacy' && this.options.requireRegisteredStream !== false && !(await this.isKnownStream(frame.streamId))) {
+      this.fail('unknown-stream', `frame of stream "${frame.streamId}" that no producer announced`, { stream: frame.streamId });
+      return null;
+    }
+    const started = performance.now();
+    let input: PreparedInput;
+    try {
+      input = await this.options.model.prepare(frame.data);
+    } catch (error) {
+      this.fail('image', `cannot decode JPEG: ${(error as Error).message}`, { stream: frame.streamId });
+      return null;
+    }
+    if (frame.width > 0 && (input.width !== frame.width || input.height !== frame.height)) {
+      this.fail('image', `frame says ${frame.width}x${frame.height}, JPEG is ${input.width}x${input.height}`, {
+        stream: frame.streamId,
+      });
+      return null;
+    }
+    const preprocessMs = performance.now() - started;
+    this.avgPrepareMs = ema(this.avgPrepareMs, preprocessMs);
+    return { dequeued, input, preprocessMs };
+  }
+
+  private async process({ dequeued, input, preprocessMs }: Prepared): Promise<void> {
+    const { frame } = dequeued;
+    const type = this.options.type;
+    const { metrics, model } = this.options;
+    try {
+      let run: Awaited<ReturnType<DetectionModel['run']>>;
+      try {
+        run = await model.run(input);
+      } catch (error) {
+        this.fail('inference', `model run failed: ${(error as Error).message}`, { stream: frame.streamId });
+        return;
+      }
+      this.avgRunMs = ema(this.avgRunMs, run.runMs);
+      const postStarted = performance.now();
+      const detections = this.filter(model.decode(run.outputs, input));
+      const postprocessMs = performance.now() - postStarted;
+      const queueWaitMs = Math.max(0, dequeued.dequeuedAt - frame.captureTs);
+      const result: InferenceResult = {
+        streamId: frame.streamId,
+        type,
+        seq: frame.seq,
+        captureTs: frame.captureTs,
+        dequeuedTs: dequeued.dequeuedAt,
+        publishedTs: Date.now(),
+        width: input.width,
+        height: input.height,
+        detections,
+        timings: { queueWaitMs, preprocessMs: round(preprocessMs), inferenceMs: round(run.runMs), postprocessMs: round(postprocessMs) },
+        model: model.identity,
+        workerId: this.options.workerId,
+      };
+      try {
+        await this.bus.publish(result, frame.data);
+      } catch (error) {
+        this.fail('publish', `cannot publish result: ${(error as Error).message}`, { stream: frame.streamId });
+      }
+      this.processed += 1;
+      // The model is the bottleneck stage: pre-processing overlaps it.
+      this.tracker.frameDone(Math.max(run.runMs, preprocessMs + postprocessMs));
+      metrics.queueWait.observe({ type }, queueWaitMs / 1000);
+      metrics.preprocess.observe({ type }, preprocessMs / 1000);
+      metrics.inference.observe({ type }, run.runMs / 1000);
+      metrics.postprocess.observe({ type }, postprocessMs / 1000);
+      metrics.endToEnd.observe({ type }, Math.max(0, result.publishedTs - frame.captureTs) / 1000);
+    } finally {
+      this.inHand -= 1;
+    }
+  }
+
+  private filter(detections: Detection[]): Detection[] {
+    const { minScore } = this.options.typeConfig;
+    return detections.filter((d) => d.score >= minScore && (this.labels === undefined || this.labels.has(d.label)));
+  }
+
+  private async isKnownStream(streamId: string): Promise<boolean> {
+    const cached = this.knownStreams.get(streamId);
+    const now = Date.now();
+    if (cached && (cached.known || now - cached.checkedAt < UNKNOWN_STREAM_RECHECK_MS)) return cached.known;
+    let known = true; // when Redis cannot tell, do not throw the frame away
+    try {
+      known = (await this.streams.get(streamId)) !== undefined;
+    } catch {
+      // counted by the consumer's Redis error path on the next pop if Redis is down
+    }
+    if (this.knownStreams.size > 10_000) this.knownStreams.clear();
+    this.knownStreams.set(streamId, { known, checkedAt: now });
+    return known;
+  }
+
+  private async reportStatus(): Promise<void> {
+    const { metrics, type, workerId, redis } = this.options;
+    try {
+      const [stats, live] = await Promise.all([this.queue.stats(), this.workers.count(type)]);
+      // Count this worker even before its first report reached Redis.
+      this.tracker.observeType(stats.dropped, Math.max(1, live));
+      const figures = this.tracker.figures();
+      metrics.inferFps.set({ type }, figures.inferFps);
+      metrics.dropFps.set({ type }, figures.dropFps);
+      metrics.scaleRatio.set({ type }, figures.scaleRatio);
+      metrics.queueDepth.set({ type }, stats.waiting.latest + stats.waiting.fifo + stats.waiting.lossless + stats.waiting.legacy);
+      // Forget stream verdicts now and then, so a stream that went and came back is re-checked.
+      for (const [id, entry] of this.knownStreams) if (Date.now() - entry.checkedAt > 30_000) this.knownStreams.delete(id);
+      await this.workers.report({
+        id: workerId,
+        type,
+        host: hostname(),
+        model: this.options.model.identity.name,
+        state: this.stopping ? 'stopping' : redis.status === 'ready' ? 'ready' : 'starting',
+        inferFps: round(figures.inferFps),
+        dropFps: round(figures.dropFps),
+        scaleRatio: round(figures.scaleRatio, 3),
+        inferenceMs: round(this.avgRunMs),
+      });
+    } catch (error) {
+      this.fail('redis', `status update failed: ${(error as Error).message}`, {});
+    }
+  }
+
+  private fail(kind: ErrorKind, message: string, fields: Record<string, unknown>): void {
+    this.options.metrics.errors.inc({ kind });
+    this.throttled.warn(kind, { ...fields, type: this.options.type, kind }, message);
+  }
+
+  /** Frames taken and not yet published: what a shutdown still has to finish. */
+  get framesInHand(): number {
+    return this.inHand;
+  }
+}
+
+function ema(previous: number, sample: number): number {
+  return previous === 0 ? sample : previous * 0.8 + sample * 0.2;
+}
+
+function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import {
+  createLogger,
+  createMetrics,
+  createRedis,
+  startOpsServer,
+  type EiConfig,
+  type Logger,
+} from '@ei/core';
+import type { DetectionModel } from './detection-model.js';
+import { InferenceWorker } from './inference-worker.js';
+
+export interface RunWorkerOptions {
+  config: EiConfig;
+  type: string;
+  /** Loads the type's model; throws with a clear message when it is missing or corrupt. */
+  loadModel: (config: EiConfig, type: string, logger: Logger) => Promise<DetectionModel>;
+  /** Port of /metrics, /healthz, /readyz. Default 8000. */
+  metricsPort?: number;
+  workerId?: string;
+}
+
+export interface RunningWorker {
+  worker: InferenceWorker;
+  opsServer: Server;
+  /** Stops taking frames, finishes the ones in hand, closes everything. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts one inference worker process: metrics server first (so probes answer while the
+ * model loads), then the model, then the queue loop.
+ */
+export async function runWorker(options: RunWorkerOptions): Promise<RunningWorker> {
+  const { config, type } = options;
+  const typeConfig = config.types[type];
+  if (!typeConfig) {
+    throw new Error(`unknown inference type "${type}"; configured types: ${Object.keys(config.types).join(', ')}`);
+  }
+  const workerId = options.workerId ?? `${hostname()}-${type}-${randomUUID().slice(0, 8)}`;
+  const logger = createLogger({ name: `worker:${type}`, level: config.log.level, format: config.log.format });
+  const metrics = createMetrics({ service: 'worker' });
+  const redis = createRedis(config.redis, { connectionName: `ei-worker-${workerId}` });
+  redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
+
+  let worker: InferenceWorker | undefined;
+  const opsServer = await startOpsServer({
+    port: options.metricsPort ?? 8000,
+    registry: metrics.registry,
+    isReady: () => worker?.ready ?? false,
+  });
+  let model: DetectionModel;
+  try {
+    model = await options.loadModel(config, type, logger);
+  } catch (error) {
+    opsServer.close();
+    redis.disconnect();
+    throw error;
+  }
+  metrics.modelInfo.set({ type, ...model.identity }, 1);
+  worker = new InferenceWorker({
+    redis,
+    type,
+    typeConfig,
+    model,
+    metrics,
+    logger,
+    workerId,
+    keyPrefix: config.redis.keyPrefix,
+    maxFrameBytes: config.limits.maxFrameBytes,
+    resultsMaxLen: config.results.streamMaxLen,
+  });
+  worker.start();
+  logger.info({ workerId, model: model.identity, policy: typeConfig.policy }, `worker for "${type}" taking frames`);
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (shuttingDown ??= (async () => {
+      logger.info({ inHand: worker!.framesInHand }, 'stopping: finishing the frames in hand');
+      await worker!.stop();
+      await model.close();
+      opsServer.close();
+      redis.disconnect();
+      logger.info({ processed: worker!.processed }, 'stopped');
+    })());
+  return { worker, opsServer, shutdown };
+}
