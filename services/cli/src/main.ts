@@ -1,3 +1,27 @@
+import { EiError } from '@ei/core';
+import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
+import { CliError } from './shared/cli-error.js';
 
-await buildProgram().parseAsync(process.argv);
+// Under `ei up` every child holds an IPC channel to the launcher. When the launcher dies,
+// however it dies, the channel closes: stop as if told to, so nothing is left orphaned.
+if (process.env.EI_SUPERVISED === '1' && process.channel) {
+  process.channel.unref();
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
+try {
+  await buildProgram().exitOverride().parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed the message (or the help).
+    process.exitCode = error.exitCode;
+  } else if (error instanceof EiError) {
+    // Errors the platform raises on purpose say what to change; no stack trace needed.
+    console.error(`ei: ${error.message}`);
+    process.exitCode = error instanceof CliError ? error.exitCode : 1;
+  } else {
+    console.error(error);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,144 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface ChildSpec {
+  /** Unique name, also the log prefix (`worker:people#2`). */
+  name: string;
+  command: string;
+  args: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SupervisorOptions {
+  /** Where prefixed log lines go. Default: stdout. */
+  write?: (line: string) => void;
+  /** First restart delay; doubles per crash up to `maxBackoffMs`. Default 500 ms. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A child that ran this long is healthy again: its backoff resets. Default 30 s. */
+  healthyAfterMs?: number;
+  /** How long a child gets after SIGTERM before SIGKILL. Default 5 s. */
+  stopTimeoutMs?: number;
+  /** Called when a child exits unexpectedly (before its restart). */
+  onCrash?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+interface Supervised {
+  spec: ChildSpec;
+  process: ChildProcess | undefined;
+  backoffMs: number;
+  startedAt: number;
+  restarts: number;
+  restartTimer: NodeJS.Timeout | undefined;
+  stopping: boolean;
+}
+
+/**
+ * Runs the processes of a local deployment: each child's output prefixed with its name,
+ * a crashed child restarted with capped exponential backoff, and on stop every child
+ * given SIGTERM, then SIGKILL after a timeout. Children get an IPC channel; the CLI exits
+ * when that channel closes, so even a killed supervisor leaves no orphans.
+ */
+export class ProcessSupervisor {
+  private readonly children = new Map<string, Supervised>();
+  private readonly options: Required<Omit<SupervisorOptions, 'onCrash'>> & Pick<SupervisorOptions, 'onCrash'>;
+  private stopped = false;
+
+  constructor(options: SupervisorOptions = {}) {
+    this.options = {
+      write: (line) => process.stdout.write(line + '\n'),
+      initialBackoffMs: 500,
+      maxBackoffMs: 10_000,
+      healthyAfterMs: 30_000,
+      stopTimeoutMs: 5_000,
+      ...options,
+    };
+  }
+
+  start(spec: ChildSpec): void {
+    if (this.stopped) throw new Error('supervisor is stopped');
+    if (this.children.has(spec.name)) throw new Error(`a child named ${spec.name} already runs`);
+    const entry: Supervised = {
+      spec,
+      process: undefined,
+      backoffMs: this.options.initialBackoffMs,
+      startedAt: 0,
+      restarts: 0,
+      restartTimer: undefined,
+      stopping: false,
+    };
+    this.children.set(spec.name, entry);
+    this.launch(entry);
+  }
+
+  /** Names of the children, running or waiting to restart. */
+  names(): string[] {
+    return [...this.children.keys()];
+  }
+
+  pid(name: string): number | undefined {
+    return this.children.get(name)?.process?.pid;
+  }
+
+  restarts(name: string): number {
+    return this.children.get(name)?.restarts ?? 0;
+  }
+
+  /** Stops one child for good (scale-down): SIGTERM, SIGKILL after the timeout. */
+  async stop(name: string): Promise<void> {
+    const entry = this.children.get(name);
+    if (!entry) return;
+    entry.stopping = true;
+    clearTimeout(entry.restartTimer);
+    await this.terminate(entry);
+    this.children.delete(name);
+  }
+
+  /** Stops every child. */
+  async stopAll(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.names().map((name) => this.stop(name)));
+  }
+
+  private launch(entry: Supervised): void {
+    const { spec } = entry;
+    const child = spawn(spec.command, [...spec.args], {
+      env: { ...process.env, ...spec.env, EI_SUPERVISED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    entry.process = child;
+    entry.startedAt = Date.now();
+    const prefix = `[${spec.name}]`;
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => this.options.write(`${prefix} ${line}`));
+    }
+    child.on('error', (error) => this.options.write(`${prefix} cannot start: ${error.message}`));
+    child.on('exit', (code, signal) => {
+      entry.process = undefined;
+      if (entry.stopping || this.stopped) return;
+      this.options.onCrash?.(spec.name, code, signal);
+      if (Date.now() - entry.startedAt >= this.options.healthyAfterMs) entry.backoffMs = this.options.initialBackoffMs;
+      const delay = entry.backoffMs;
+      entry.backoffMs = Math.min(entry.backoffMs * 2, this.options.maxBackoffMs);
+      this.options.write(`${prefix} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+      entry.restartTimer = setTimeout(() => {
+        if (entry.stopping || this.stopped) return;
+        entry.restarts += 1;
+        this.launch(entry);
+      }, delay);
+    });
+  }
+
+  private async terminate(entry: Supervised): Promise<void> {
+    const child = entry.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.options.stopTimeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+}
