@@ -98,6 +98,8 @@ export {
 } from './results/result-bus.js';
 export * from './browser.js';
 
+export { EventLog, type PlatformEvent } from './events/event-log.js';
+
 export {
   createMetrics,
   type CreateMetricsOptions,
