@@ -99,6 +99,7 @@ export {
 export * from './browser.js';
 
 export { EventLog, type PlatformEvent } from './events/event-log.js';
+export { freePort } from './net/free-port.js';
 
 export {
   createMetrics,

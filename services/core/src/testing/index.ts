@@ -1,3 +1,4 @@
 /** Test helpers shared by every package's tests and benchmarks (`@ei/core/testing`). */
-export { freePort, startPrivateRedis, type PrivateRedis } from './redis-server.js';
+export { freePort } from '../net/free-port.js';
+export { startPrivateRedis, type PrivateRedis } from './redis-server.js';
 export { sampleJpeg } from './sample-jpeg.js';

@@ -1,0 +1,169 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createLogger,
+  createRedis,
+  EventLog,
+  freePort,
+  waitUntilReady,
+  WorkerRegistry,
+  type EiConfig,
+  type Logger,
+  type Redis,
+} from '@ei/core';
+import { LocalAutoscaler } from './local-autoscaler.js';
+import { findRedisServer, portInUse, redisReachable } from './local-redis.js';
+import { ProcessSupervisor } from './process-supervisor.js';
+
+export interface LaunchOptions {
+  config: EiConfig;
+  /** Path of the config file, passed on to every child. */
+  configFile: string;
+  gatewayPort: number;
+  /** Skip building the dashboard (tests). */
+  skipDashboardBuild?: boolean;
+  /** Prefix lines go here; default stdout. */
+  write?: (line: string) => void;
+}
+
+export interface Launched {
+  redisUrl: string;
+  dashboardUrl: string;
+  supervisor: ProcessSupervisor;
+  autoscaler: LocalAutoscaler;
+  /** Worker processes running per type. */
+  workers: (type: string) => number;
+  stop(): Promise<void>;
+}
+
+const CLI_BIN = fileURLToPath(new URL('../../bin/ei.js', import.meta.url));
+export const REPO_ROOT = resolve(dirname(CLI_BIN), '../../..');
+
+/**
+ * `ei up`: the whole platform as local processes under one supervisor. Redis (the
+ * configured one if it answers, else a private redis-server), the gateway, the producers
+ * of the configured streams, and per inference type in use between minWorkers and
+ * maxWorkers workers, scaled by the local autoscaler with the HPA's rule.
+ */
+export async function launch(options: LaunchOptions): Promise<Launched> {
+  const { config } = options;
+  const logger = createLogger({ name: 'ei-up', level: config.log.level, format: config.log.format });
+  const supervisor = new ProcessSupervisor({
+    write: options.write,
+    onCrash: (name, code, signal) => {
+      void events?.append({ at: Date.now(), kind: 'restart', subject: name, message: `${name} exited (${signal ?? code}); restarting` }).catch(() => undefined);
+    },
+  });
+  let events: EventLog | undefined;
+  let redis: Redis | undefined;
+  let redisDir: string | undefined;
+  let autoscaler: LocalAutoscaler | undefined;
+
+  const stop = async (): Promise<void> => {
+    autoscaler?.stop();
+    // Producers first (no new frames), then workers finish what they hold, then the rest.
+    const order = (prefix: string) => supervisor.names().filter((n) => n.startsWith(prefix));
+    await Promise.all(order('producer:').map((n) => supervisor.stop(n)));
+    await Promise.all(order('worker:').map((n) => supervisor.stop(n)));
+    redis?.disconnect();
+    await supervisor.stopAll();
+    if (redisDir) await rm(redisDir, { recursive: true, force: true });
+  };
+
+  try {
+    // 1. Redis.
+    let redisUrl = config.redis.url;
+    if (!(await redisReachable(config.redis))) {
+      const binary = findRedisServer();
+      const wanted = Number(new URL(redisUrl).port || 6379);
+      const port = (await portInUse(wanted)) ? await freePort() : wanted;
+      redisDir = await mkdtemp(join(tmpdir(), 'ei-up-redis-'));
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir];
+      if (config.redis.password) args.push('--requirepass', config.redis.password);
+      supervisor.start({ name: 'redis', command: binary, args });
+      redisUrl = `redis://127.0.0.1:${port}`;
+      logger.info({ redisUrl }, 'no Redis answered at redis.url: started a private redis-server');
+    }
+    redis = createRedis({ ...config.redis, url: redisUrl });
+    redis.on('error', () => {});
+    await waitUntilReady(redis, 15_000);
+    events = new EventLog(redis, config.redis.keyPrefix);
+    const childEnv = { REDIS_URL: redisUrl, EI_CONFIG: options.configFile, LOG_FORMAT: 'json' };
+    const cli = (name: string, args: string[]): void =>
+      supervisor.start({ name, command: process.execPath, args: [CLI_BIN, ...args], env: childEnv });
+
+    // 2. Gateway (serves the dashboard).
+    if (!options.skipDashboardBuild) await buildDashboardIfNeeded(logger, options.write);
+    cli('gateway', ['gateway', '--port', String(options.gatewayPort)]);
+
+    // 3. Workers for the types the streams use.
+    const typesInUse = [...new Set(config.streams.map((s) => s.type))];
+    const running = new Map<string, string[]>();
+    let workerSerial = 0;
+    const scaleTo = async (type: string, replicas: number): Promise<void> => {
+      const names = running.get(type) ?? [];
+      running.set(type, names);
+      while (names.length < replicas) {
+        const name = `worker:${type}#${++workerSerial}`;
+        names.push(name);
+        cli(name, ['worker', '--type', type, '--metrics-port', String(await freePort())]);
+      }
+      while (names.length > replicas) await supervisor.stop(names.pop()!);
+    };
+    for (const type of typesInUse) await scaleTo(type, Math.max(1, config.types[type]!.minWorkers));
+
+    // 4. Producers.
+    for (const stream of config.streams) {
+      const args = ['produce', '--source', stream.source, '--type', stream.type, '--name', stream.name, '--metrics-port', String(await freePort())];
+      if (stream.fps !== undefined) args.push('--fps', String(stream.fps));
+      if (stream.maxWidth !== undefined) args.push('--max-width', String(stream.maxWidth));
+      if (stream.loop) args.push('--loop');
+      cli(`producer:${stream.name}`, args);
+    }
+
+    // 5. The autoscaler.
+    autoscaler = new LocalAutoscaler({
+      types: typesInUse.map((type) => ({ type, minWorkers: config.types[type]!.minWorkers, maxWorkers: config.types[type]!.maxWorkers })),
+      workers: new WorkerRegistry({ redis, keyPrefix: config.redis.keyPrefix }),
+      events,
+      logger,
+      intervalMs: config.autoscaler.intervalMs,
+      scaleDownWindowMs: config.autoscaler.scaleDownWindowMs,
+      tolerance: config.autoscaler.tolerance,
+      current: (type) => running.get(type)?.length ?? 0,
+      scaleTo,
+    });
+    autoscaler.start();
+    return {
+      redisUrl,
+      dashboardUrl: `http://localhost:${options.gatewayPort}/`,
+      supervisor,
+      autoscaler,
+      workers: (type) => running.get(type)?.length ?? 0,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function buildDashboardIfNeeded(logger: Logger, write?: (line: string) => void): Promise<void> {
+  const dist = join(REPO_ROOT, 'dashboard', 'dist', 'index.html');
+  if (existsSync(dist) || !existsSync(join(REPO_ROOT, 'dashboard', 'package.json'))) return;
+  logger.info('building the dashboard (first start)');
+  const { spawn } = await import('node:child_process');
+  await new Promise<void>((resolvePromise, reject) => {
+    const child = spawn('pnpm', ['--filter', '@ei/dashboard', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = (chunk: Buffer): void => {
+      for (const line of chunk.toString().split('\n')) if (line) (write ?? console.log)(`[dashboard build] ${line}`);
+    };
+    child.stdout.on('data', out);
+    child.stderr.on('data', out);
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`dashboard build failed (exit ${code})`))));
+  });
+}
