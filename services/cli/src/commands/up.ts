@@ -1,0 +1,47 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Option, type Command } from 'commander';
+import { launch } from '../up/launcher.js';
+import { loadServiceConfig, withServiceOptions, type ServiceOptions } from '../shared/service-options.js';
+
+const DEFAULT_CONFIG = fileURLToPath(new URL('../../defaults/ei.yaml', import.meta.url));
+
+interface UpOptions extends ServiceOptions {
+  port: string;
+}
+
+export function registerUpCommand(program: Command): void {
+  const command = program
+    .command('up')
+    .description(
+      'Start the whole platform on this machine: Redis (when none answers), gateway and dashboard, a producer per configured stream, and workers per inference type scaled by the local autoscaler. Ctrl-C stops everything.',
+    )
+    .addOption(new Option('-p, --port <port>', 'gateway and dashboard HTTP port').default('8080').env('EI_GATEWAY_PORT'));
+  withServiceOptions(command).action(async (options: UpOptions) => {
+    const configFile = resolve(options.config ?? DEFAULT_CONFIG);
+    const config = await loadServiceConfig({ ...options, config: configFile });
+    // Stream files are relative to the config file, wherever `ei up` runs from.
+    for (const stream of config.streams) {
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(stream.source) && !isAbsolute(stream.source)) {
+        stream.source = resolve(dirname(configFile), stream.source);
+      }
+    }
+    const launched = await launch({ config, configFile, gatewayPort: Number(options.port) });
+    console.log(`\n  Dashboard:  ${launched.dashboardUrl}\n  Redis:      ${launched.redisUrl}\n  Stop with Ctrl-C.\n`);
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      console.log('stopping every process...');
+      launched.stop().then(
+        () => process.exit(0),
+        (error: Error) => {
+          console.error(`ei up: ${error.message}`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
