@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerProduceCommand } from './commands/produce.js';
+import { registerUpCommand } from './commands/up.js';
 
 /**
  * The `ei` command. Each subcommand lives in ./commands and registers itself here; this
@@ -8,5 +10,7 @@ export function buildProgram(): Command {
   const program = new Command('ei')
     .description('Elastic video inference platform: cameras and files in, detections out, workers that scale.')
     .showHelpAfterError();
+  registerUpCommand(program);
+  registerProduceCommand(program);
   return program;
 }

@@ -55,26 +55,39 @@ export function createRedis(
   return new Redis(connection.url, redisOptions);
 }
 
-/** Resolves once the connection is ready to take commands. */
-export async function waitUntilReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
-  if (redis.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new Error(
-          `Redis not ready after ${timeoutMs} ms (status ${redis.status}); check redis.url and that the server runs`,
-        ),
-      );
-    }, timeoutMs);
-    const onReady = (): void => {
-      cleanup();
-      resolve();
-    };
-    const cleanup = (): void => {
+const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid password/i;
+
+/**
+ * Resolves once the connection is ready to take commands. A refused password fails at once
+ * (reconnecting never fixes it), and nothing is left pending afterwards, so a command-line
+ * tool that gives up exits at once.
+ */
+export function waitUntilReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const finish = (error?: Error): void => {
       clearTimeout(timer);
       redis.off('ready', onReady);
+      redis.off('error', onError);
+      if (error) reject(error);
+      else resolve();
     };
+    const onReady = (): void => finish();
+    const onError = (error: Error): void => {
+      if (AUTH_REFUSED.test(error.message)) {
+        finish(new Error(`Redis refused the password (${error.message}); check redis.password / REDIS_PASSWORD`));
+      }
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          new Error(
+            `Redis not ready after ${timeoutMs} ms (status ${redis.status}); check redis.url / REDIS_URL and that the server runs`,
+          ),
+        ),
+      timeoutMs,
+    );
     redis.on('ready', onReady);
+    redis.on('error', onError);
   });
 }

@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRedis, FrameQueue, StreamRegistry, type Redis } from '@ei/core';
+import { startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const CLIP = fileURLToPath(
+  new URL('../../../producer/src/testing/fixtures/vtest-640x480-4s.avi', import.meta.url),
+);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `ei` from its TypeScript sources (no stale build), optionally signalling it once `when` holds. */
+function ei(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; signalWhen?: (stdout: string) => boolean } = {},
+): Promise<Run> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@ei/source', '--import', 'tsx', 'services/cli/src/main.ts', ...args],
+    { cwd: ROOT, env: { ...process.env, LOG_FORMAT: 'json', ...options.env } },
+  );
+  let stdout = '';
+  let stderr = '';
+  let signalled = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (!signalled && options.signalWhen?.(stdout)) {
+      signalled = true;
+      child.kill('SIGTERM');
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+let redis: PrivateRedis;
+let client: Redis;
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  client = createRedis({ url: redis.url });
+});
+
+afterAll(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+describe('ei produce', () => {
+  it('feeds a file into the queue of its type and exits 0 at its end', async () => {
+    const run = await ei([
+      ...['produce', '--source', CLIP, '--type', 'car', '--name', 'cli-file'],
+      ...['--redis', redis.url, '--metrics-port', '0', '--max-width', '320', '--policy', 'fifo'],
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('"msg":"file finished"');
+    const queue = new FrameQueue({ redis: client, type: 'car', policy: 'fifo', cap: 64 });
+    expect(await queue.stats()).toMatchObject({ pushed: 40, dropped: 0, waiting: { fifo: 40 } });
+  });
+
+  it('stops on SIGTERM: ffmpeg ends, the stream leaves the registry, exit status 0', async () => {
+    const registry = new StreamRegistry({ redis: client });
+    let seenLive = false;
+    const run = await ei(
+      [
+        ...['produce', '--source', CLIP, '--type', 'people', '--name', 'cli-loop', '--loop'],
+        ...['--redis', redis.url, '--metrics-port', '0'],
+      ],
+      { signalWhen: (stdout) => (seenLive ||= stdout.includes('"msg":"stream live"')) },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('"msg":"stream stopped"');
+    expect(await registry.get('cli-loop')).toBeUndefined();
+  });
+
+  it('refuses bad setups with a clear message, a non-zero status and no stack trace', async () => {
+    const base = [
+      'produce',
+      '--type',
+      'people',
+      '--name',
+      'bad',
+      '--redis',
+      redis.url,
+      '--metrics-port',
+      '0',
+    ];
+    const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [
+        [...base, '--source', CLIP, '--type', 'zebra'],
+        {},
+        /unknown inference type "zebra".*known: .*people/,
+      ],
+      [[...base, '--source', 'rtsp:/camera'], {}, /not a valid URL/],
+      [[...base, '--source', 'ftp://camera/x'], {}, /unsupported scheme ftp/],
+      [
+        [...base, '--source', CLIP],
+        { FFMPEG_PATH: '/nonexistent/ffmpeg' },
+        /ffmpeg not found at FFMPEG_PATH/,
+      ],
+      [['produce', '--type', 'people', '--name', 'bad'], {}, /give --source/],
+    ];
+    const runs = await Promise.all(cases.map(([args, env]) => ei(args, { env })));
+    runs.forEach((run, i) => {
+      expect(run.code, cases[i]![0].join(' ')).not.toBe(0);
+      expect(run.stderr).toMatch(cases[i]![2]);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    });
+  });
+
+  it('documents every option in --help', async () => {
+    const run = await ei(['produce', '--help']);
+    expect(run.code).toBe(0);
+    for (const option of [
+      '--source',
+      '--type',
+      '--name',
+      '--fps',
+      '--max-width',
+      '--loop',
+      '--policy',
+      '--metrics-port',
+      '--password',
+      '--redis',
+      '--config',
+    ]) {
+      expect(run.stdout).toContain(option);
+    }
+  });
+});
