@@ -2,7 +2,11 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { launch } from '../up/launcher.js';
-import { loadServiceConfig, withServiceOptions, type ServiceOptions } from '../shared/service-options.js';
+import {
+  loadServiceConfig,
+  withServiceOptions,
+  type ServiceOptions,
+} from '../shared/service-options.js';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../defaults/ei.yaml', import.meta.url));
 
@@ -16,7 +20,11 @@ export function registerUpCommand(program: Command): void {
     .description(
       'Start the whole platform on this machine: Redis (when none answers), gateway and dashboard, a producer per configured stream, and workers per inference type scaled by the local autoscaler. Ctrl-C stops everything.',
     )
-    .addOption(new Option('-p, --port <port>', 'gateway and dashboard HTTP port').default('8080').env('EI_GATEWAY_PORT'));
+    .addOption(
+      new Option('-p, --port <port>', 'gateway and dashboard HTTP port')
+        .default('8080')
+        .env('EI_GATEWAY_PORT'),
+    );
   withServiceOptions(command).action(async (options: UpOptions) => {
     const configFile = resolve(options.config ?? DEFAULT_CONFIG);
     const config = await loadServiceConfig({ ...options, config: configFile });
@@ -27,7 +35,9 @@ export function registerUpCommand(program: Command): void {
       }
     }
     const launched = await launch({ config, configFile, gatewayPort: Number(options.port) });
-    console.log(`\n  Dashboard:  ${launched.dashboardUrl}\n  Redis:      ${launched.redisUrl}\n  Stop with Ctrl-C.\n`);
+    console.log(
+      `\n  Dashboard:  ${launched.dashboardUrl}\n  Redis:      ${launched.redisUrl}\n  Stop with Ctrl-C.\n`,
+    );
     let stopping = false;
     const stop = (): void => {
       if (stopping) return;

@@ -11,7 +11,11 @@ export interface ServiceOptions {
 /** Adds --config, --redis and --password (with their environment fallbacks) to a command. */
 export function withServiceOptions(command: Command): Command {
   return command
-    .addOption(new Option('-c, --config <file>', 'YAML configuration file (see docs/configuration.md)').env('EI_CONFIG'))
+    .addOption(
+      new Option('-c, --config <file>', 'YAML configuration file (see docs/configuration.md)').env(
+        'EI_CONFIG',
+      ),
+    )
     .addOption(new Option('--redis <url>', 'Redis URL, overrides the config (env REDIS_URL)'))
     .addOption(new Option('--password <password>', 'Redis AUTH password (env REDIS_PASSWORD)'));
 }

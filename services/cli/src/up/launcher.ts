@@ -50,11 +50,22 @@ export const REPO_ROOT = resolve(dirname(CLI_BIN), '../../..');
  */
 export async function launch(options: LaunchOptions): Promise<Launched> {
   const { config } = options;
-  const logger = createLogger({ name: 'ei-up', level: config.log.level, format: config.log.format });
+  const logger = createLogger({
+    name: 'ei-up',
+    level: config.log.level,
+    format: config.log.format,
+  });
   const supervisor = new ProcessSupervisor({
     write: options.write,
     onCrash: (name, code, signal) => {
-      void events?.append({ at: Date.now(), kind: 'restart', subject: name, message: `${name} exited (${signal ?? code}); restarting` }).catch(() => undefined);
+      void events
+        ?.append({
+          at: Date.now(),
+          kind: 'restart',
+          subject: name,
+          message: `${name} exited (${signal ?? code}); restarting`,
+        })
+        .catch(() => undefined);
     },
   });
   let events: EventLog | undefined;
@@ -81,7 +92,18 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       const wanted = Number(new URL(redisUrl).port || 6379);
       const port = (await portInUse(wanted)) ? await freePort() : wanted;
       redisDir = await mkdtemp(join(tmpdir(), 'ei-up-redis-'));
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir];
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        redisDir,
+      ];
       if (config.redis.password) args.push('--requirepass', config.redis.password);
       supervisor.start({ name: 'redis', command: binary, args });
       redisUrl = `redis://127.0.0.1:${port}`;
@@ -93,7 +115,12 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     events = new EventLog(redis, config.redis.keyPrefix);
     const childEnv = { REDIS_URL: redisUrl, EI_CONFIG: options.configFile, LOG_FORMAT: 'json' };
     const cli = (name: string, args: string[]): void =>
-      supervisor.start({ name, command: process.execPath, args: [CLI_BIN, ...args], env: childEnv });
+      supervisor.start({
+        name,
+        command: process.execPath,
+        args: [CLI_BIN, ...args],
+        env: childEnv,
+      });
 
     // 2. Gateway (serves the dashboard).
     if (!options.skipDashboardBuild) await buildDashboardIfNeeded(logger, options.write);
@@ -117,7 +144,17 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
 
     // 4. Producers.
     for (const stream of config.streams) {
-      const args = ['produce', '--source', stream.source, '--type', stream.type, '--name', stream.name, '--metrics-port', String(await freePort())];
+      const args = [
+        'produce',
+        '--source',
+        stream.source,
+        '--type',
+        stream.type,
+        '--name',
+        stream.name,
+        '--metrics-port',
+        String(await freePort()),
+      ];
       if (stream.fps !== undefined) args.push('--fps', String(stream.fps));
       if (stream.maxWidth !== undefined) args.push('--max-width', String(stream.maxWidth));
       if (stream.loop) args.push('--loop');
@@ -126,7 +163,11 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
 
     // 5. The autoscaler.
     autoscaler = new LocalAutoscaler({
-      types: typesInUse.map((type) => ({ type, minWorkers: config.types[type]!.minWorkers, maxWorkers: config.types[type]!.maxWorkers })),
+      types: typesInUse.map((type) => ({
+        type,
+        minWorkers: config.types[type]!.minWorkers,
+        maxWorkers: config.types[type]!.maxWorkers,
+      })),
       workers: new WorkerRegistry({ redis, keyPrefix: config.redis.keyPrefix }),
       events,
       logger,
@@ -151,19 +192,28 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   }
 }
 
-async function buildDashboardIfNeeded(logger: Logger, write?: (line: string) => void): Promise<void> {
+async function buildDashboardIfNeeded(
+  logger: Logger,
+  write?: (line: string) => void,
+): Promise<void> {
   const dist = join(REPO_ROOT, 'dashboard', 'dist', 'index.html');
   if (existsSync(dist) || !existsSync(join(REPO_ROOT, 'dashboard', 'package.json'))) return;
   logger.info('building the dashboard (first start)');
   const { spawn } = await import('node:child_process');
   await new Promise<void>((resolvePromise, reject) => {
-    const child = spawn('pnpm', ['--filter', '@ei/dashboard', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('pnpm', ['--filter', '@ei/dashboard', 'build'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out = (chunk: Buffer): void => {
-      for (const line of chunk.toString().split('\n')) if (line) (write ?? console.log)(`[dashboard build] ${line}`);
+      for (const line of chunk.toString().split('\n'))
+        if (line) (write ?? console.log)(`[dashboard build] ${line}`);
     };
     child.stdout.on('data', out);
     child.stderr.on('data', out);
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`dashboard build failed (exit ${code})`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`dashboard build failed (exit ${code})`)),
+    );
   });
 }

@@ -68,21 +68,36 @@ export class LocalAutoscaler {
       for (const [type, decision] of this.decisions) {
         const workers = await this.options.workers.list(type, now);
         const warmUpMs = this.options.warmUpMs ?? 2 * this.options.intervalMs;
-        const ratios = workers.filter((w) => w.state === 'ready' && now - w.startedAt >= warmUpMs).map((w) => w.scaleRatio);
+        const ratios = workers
+          .filter((w) => w.state === 'ready' && now - w.startedAt >= warmUpMs)
+          .map((w) => w.scaleRatio);
         const current = this.options.current(type);
         const step = decision.evaluate(current, ratios, now);
         steps.push(step);
         if (step.desired !== current) {
           const message = `${type}: ${current} → ${step.desired} workers (average ei_scale_ratio ${step.averageMetric.toFixed(2)}, ${step.reason})`;
-          this.options.logger.info({ type, from: current, to: step.desired, averageRatio: step.averageMetric }, message);
+          this.options.logger.info(
+            { type, from: current, to: step.desired, averageRatio: step.averageMetric },
+            message,
+          );
           await this.options.events
-            .append({ at: now, kind: 'scale', subject: type, from: current, to: step.desired, message })
+            .append({
+              at: now,
+              kind: 'scale',
+              subject: type,
+              from: current,
+              to: step.desired,
+              message,
+            })
             .catch(() => undefined);
           await this.options.scaleTo(type, step.desired);
         }
       }
     } catch (error) {
-      this.options.logger.warn({ err: (error as Error).message }, 'autoscaler evaluation failed; retrying next interval');
+      this.options.logger.warn(
+        { err: (error as Error).message },
+        'autoscaler evaluation failed; retrying next interval',
+      );
     } finally {
       this.evaluating = false;
     }

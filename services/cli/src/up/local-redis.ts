@@ -4,7 +4,10 @@ import { createRedis, type RedisConnectionOptions } from '@ei/core';
 import { CliError } from '../shared/cli-error.js';
 
 /** Answers whether a Redis server accepts commands at `connection` within `timeoutMs`. */
-export async function redisReachable(connection: RedisConnectionOptions, timeoutMs = 1500): Promise<boolean> {
+export async function redisReachable(
+  connection: RedisConnectionOptions,
+  timeoutMs = 1500,
+): Promise<boolean> {
   const redis = createRedis(connection, { maxBackoffMs: 100 });
   redis.on('error', () => {});
   try {

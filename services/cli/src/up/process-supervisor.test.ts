@@ -32,7 +32,12 @@ describe('ProcessSupervisor', () => {
       process.on('SIGTERM', () => { console.log('bye'); process.exit(0); });
       setInterval(() => {}, 1000);`;
     const countFile = `/tmp/ei-supervisor-${process.pid}-${Date.now()}`;
-    supervisor.start({ name: 'flaky', command: node, args: ['-e', script], env: { COUNT_FILE: countFile } });
+    supervisor.start({
+      name: 'flaky',
+      command: node,
+      args: ['-e', script],
+      env: { COUNT_FILE: countFile },
+    });
     await until(() => lines.includes('[flaky] life 3'));
     expect(supervisor.restarts('flaky')).toBe(2);
     expect(lines.filter((l) => l.includes('exited (code 3); restarting in'))).toHaveLength(2);
@@ -46,7 +51,11 @@ describe('ProcessSupervisor', () => {
 
   it('kills a child that ignores SIGTERM after the timeout', async () => {
     const supervisor = new ProcessSupervisor({ write: () => {}, stopTimeoutMs: 300 });
-    supervisor.start({ name: 'stubborn', command: node, args: ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"] });
+    supervisor.start({
+      name: 'stubborn',
+      command: node,
+      args: ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"],
+    });
     await until(() => supervisor.pid('stubborn') !== undefined);
     await sleep(200);
     const pid = supervisor.pid('stubborn')!;

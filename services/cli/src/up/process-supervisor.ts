@@ -41,7 +41,8 @@ interface Supervised {
  */
 export class ProcessSupervisor {
   private readonly children = new Map<string, Supervised>();
-  private readonly options: Required<Omit<SupervisorOptions, 'onCrash'>> & Pick<SupervisorOptions, 'onCrash'>;
+  private readonly options: Required<Omit<SupervisorOptions, 'onCrash'>> &
+    Pick<SupervisorOptions, 'onCrash'>;
   private stopped = false;
 
   constructor(options: SupervisorOptions = {}) {
@@ -110,17 +111,22 @@ export class ProcessSupervisor {
     entry.startedAt = Date.now();
     const prefix = `[${spec.name}]`;
     for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => this.options.write(`${prefix} ${line}`));
+      createInterface({ input: stream }).on('line', (line) =>
+        this.options.write(`${prefix} ${line}`),
+      );
     }
     child.on('error', (error) => this.options.write(`${prefix} cannot start: ${error.message}`));
     child.on('exit', (code, signal) => {
       entry.process = undefined;
       if (entry.stopping || this.stopped) return;
       this.options.onCrash?.(spec.name, code, signal);
-      if (Date.now() - entry.startedAt >= this.options.healthyAfterMs) entry.backoffMs = this.options.initialBackoffMs;
+      if (Date.now() - entry.startedAt >= this.options.healthyAfterMs)
+        entry.backoffMs = this.options.initialBackoffMs;
       const delay = entry.backoffMs;
       entry.backoffMs = Math.min(entry.backoffMs * 2, this.options.maxBackoffMs);
-      this.options.write(`${prefix} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+      this.options.write(
+        `${prefix} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`,
+      );
       entry.restartTimer = setTimeout(() => {
         if (entry.stopping || this.stopped) return;
         entry.restarts += 1;

@@ -10,12 +10,23 @@ describe('ScalingDecision (the HPA rule)', () => {
 
   it('does nothing within 10% of the target', () => {
     const d = new ScalingDecision({ minReplicas: 1, maxReplicas: 10, target: 1 });
-    expect(d.evaluate(3, [1.05, 1.08, 1.06], 0)).toMatchObject({ desired: 3, reason: 'within-tolerance' });
-    expect(d.evaluate(3, [0.93, 0.95, 0.92], 0)).toMatchObject({ desired: 3, reason: 'within-tolerance' });
+    expect(d.evaluate(3, [1.05, 1.08, 1.06], 0)).toMatchObject({
+      desired: 3,
+      reason: 'within-tolerance',
+    });
+    expect(d.evaluate(3, [0.93, 0.95, 0.92], 0)).toMatchObject({
+      desired: 3,
+      reason: 'within-tolerance',
+    });
   });
 
   it('scales down only after the stabilisation window', () => {
-    const d = new ScalingDecision({ minReplicas: 1, maxReplicas: 4, target: 1, scaleDownWindowMs: 10_000 });
+    const d = new ScalingDecision({
+      minReplicas: 1,
+      maxReplicas: 4,
+      target: 1,
+      scaleDownWindowMs: 10_000,
+    });
     expect(d.evaluate(2, [1.0, 1.0], 0).desired).toBe(2);
     // Load gone: recommendation 1, but 2 was recommended within the window.
     expect(d.evaluate(2, [0.1, 0.1], 5_000)).toMatchObject({ desired: 2, reason: 'stabilising' });
@@ -27,6 +38,8 @@ describe('ScalingDecision (the HPA rule)', () => {
     expect(d.evaluate(1, [5], 0)).toMatchObject({ desired: 2 });
     expect(d.evaluate(2, [], 0)).toMatchObject({ desired: 2, reason: 'no-metrics' });
     expect(d.evaluate(2, [Number.NaN], 0)).toMatchObject({ desired: 2, reason: 'no-metrics' });
-    expect(() => new ScalingDecision({ minReplicas: 3, maxReplicas: 2, target: 1 })).toThrow(RangeError);
+    expect(() => new ScalingDecision({ minReplicas: 3, maxReplicas: 2, target: 1 })).toThrow(
+      RangeError,
+    );
   });
 });

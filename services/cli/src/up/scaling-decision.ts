@@ -33,7 +33,9 @@ export class ScalingDecision {
 
   constructor(policy: ScalingPolicy) {
     if (policy.minReplicas < 1 || policy.maxReplicas < policy.minReplicas) {
-      throw new RangeError(`need 1 <= minReplicas <= maxReplicas, got ${policy.minReplicas}..${policy.maxReplicas}`);
+      throw new RangeError(
+        `need 1 <= minReplicas <= maxReplicas, got ${policy.minReplicas}..${policy.maxReplicas}`,
+      );
     }
     this.policy = { tolerance: 0.1, scaleDownWindowMs: 300_000, ...policy };
   }
@@ -47,7 +49,12 @@ export class ScalingDecision {
     const finite = metrics.filter((m) => Number.isFinite(m));
     if (finite.length === 0) {
       const bounded = clamp(current, minReplicas, maxReplicas);
-      return { current, desired: bounded, averageMetric: Number.NaN, reason: bounded === current ? 'no-metrics' : 'bounds' };
+      return {
+        current,
+        desired: bounded,
+        averageMetric: Number.NaN,
+        reason: bounded === current ? 'no-metrics' : 'bounds',
+      };
     }
     const averageMetric = finite.reduce((sum, m) => sum + m, 0) / finite.length;
     const ratio = averageMetric / target;
@@ -55,7 +62,8 @@ export class ScalingDecision {
     raw = clamp(raw, minReplicas, maxReplicas);
 
     this.recommendations.push({ at: now, replicas: raw });
-    while (this.recommendations.length > 0 && this.recommendations[0]!.at < now - scaleDownWindowMs) this.recommendations.shift();
+    while (this.recommendations.length > 0 && this.recommendations[0]!.at < now - scaleDownWindowMs)
+      this.recommendations.shift();
 
     if (raw > current) return { current, desired: raw, averageMetric, reason: 'scale-up' };
     // Scale down only as far as the highest recommendation of the window allows.
@@ -63,7 +71,12 @@ export class ScalingDecision {
     const desired = Math.min(current, Math.max(raw, stabilised));
     if (desired < current) return { current, desired, averageMetric, reason: 'scale-down' };
     if (raw < current) return { current, desired: current, averageMetric, reason: 'stabilising' };
-    return { current, desired: clamp(current, minReplicas, maxReplicas), averageMetric, reason: 'within-tolerance' };
+    return {
+      current,
+      desired: clamp(current, minReplicas, maxReplicas),
+      averageMetric,
+      reason: 'within-tolerance',
+    };
   }
 }
 

@@ -36,7 +36,12 @@ export const inferenceTypeSchema = z
       .array(z.string().min(1))
       .optional()
       .describe('Labels to keep; all of the model’s labels when left out.'),
-    minWorkers: z.int().min(0).max(1000).default(1).describe('`ei up`: fewest worker processes of this type.'),
+    minWorkers: z
+      .int()
+      .min(0)
+      .max(1000)
+      .default(1)
+      .describe('`ei up`: fewest worker processes of this type.'),
     maxWorkers: z
       .int()
       .min(1)
@@ -167,20 +172,39 @@ export const configSchema = z
       .describe('Result bus.'),
     autoscaler: z
       .strictObject({
-        intervalMs: z.int().min(100).default(5000).describe('How often `ei up` evaluates the scaling rule.'),
+        intervalMs: z
+          .int()
+          .min(100)
+          .default(5000)
+          .describe('How often `ei up` evaluates the scaling rule.'),
         scaleDownWindowMs: z
           .int()
           .min(0)
           .default(60_000)
           .describe('Scale-down stabilisation window (the Kubernetes HPA default is 300 s).'),
-        tolerance: z.number().min(0).max(1).default(0.1).describe('No action within this relative band around the target.'),
+        tolerance: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.1)
+          .describe('No action within this relative band around the target.'),
       })
       .prefault({})
-      .describe('The local autoscaler of `ei up`: the HPA rule on `ei_scale_ratio` applied to worker processes.'),
+      .describe(
+        'The local autoscaler of `ei up`: the HPA rule on `ei_scale_ratio` applied to worker processes.',
+      ),
     types: z
       .record(nameSchema, inferenceTypeSchema)
       .default({
-        people: { policy: 'latest', cap: 64, model: 'nanodet', classes: ['person'], minScore: 0.4, minWorkers: 1, maxWorkers: 2 },
+        people: {
+          policy: 'latest',
+          cap: 64,
+          model: 'nanodet',
+          classes: ['person'],
+          minScore: 0.4,
+          minWorkers: 1,
+          maxWorkers: 2,
+        },
         car: {
           policy: 'latest',
           cap: 64,
@@ -190,8 +214,22 @@ export const configSchema = z
           minWorkers: 1,
           maxWorkers: 2,
         },
-        object: { policy: 'latest', cap: 64, model: 'nanodet', minScore: 0.4, minWorkers: 1, maxWorkers: 2 },
-        face: { policy: 'latest', cap: 64, model: 'blazeface', minScore: 0.5, minWorkers: 1, maxWorkers: 2 },
+        object: {
+          policy: 'latest',
+          cap: 64,
+          model: 'nanodet',
+          minScore: 0.4,
+          minWorkers: 1,
+          maxWorkers: 2,
+        },
+        face: {
+          policy: 'latest',
+          cap: 64,
+          model: 'blazeface',
+          minScore: 0.5,
+          minWorkers: 1,
+          maxWorkers: 2,
+        },
       })
       .describe('Inference types by name.'),
     models: z

@@ -29,7 +29,15 @@ export class EventLog {
   }
 
   async append(event: PlatformEvent): Promise<void> {
-    await this.redis.xadd(this.key, 'MAXLEN', '~', this.maxLen, '*', 'event', JSON.stringify(event));
+    await this.redis.xadd(
+      this.key,
+      'MAXLEN',
+      '~',
+      this.maxLen,
+      '*',
+      'event',
+      JSON.stringify(event),
+    );
   }
 
   /** Newest first. */

@@ -75,7 +75,11 @@ export function waitUntilReady(redis: Redis, timeoutMs = 10_000): Promise<void> 
     const onReady = (): void => finish();
     const onError = (error: Error): void => {
       if (AUTH_REFUSED.test(error.message)) {
-        finish(new Error(`Redis refused the password (${error.message}); check redis.password / REDIS_PASSWORD`));
+        finish(
+          new Error(
+            `Redis refused the password (${error.message}); check redis.password / REDIS_PASSWORD`,
+          ),
+        );
       }
     };
     const timer = setTimeout(

@@ -84,7 +84,10 @@ type ThreadReply =
  */
 export class InferenceThread {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (r: ThreadRunResult) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: ThreadRunResult) => void; reject: (e: Error) => void }
+  >();
   private nextId = 0;
   private closed = false;
   readonly ready: Promise<SessionInfo>;
@@ -97,8 +100,10 @@ export class InferenceThread {
     });
     this.ready = new Promise<SessionInfo>((resolve, reject) => {
       const onMessage = (reply: ThreadReply): void => {
-        if ('ready' in reply) resolve({ inputNames: reply.inputNames, outputNames: reply.outputNames });
-        else if ('fatal' in reply) reject(new Error(`cannot load model ${modelPath}: ${reply.fatal}`));
+        if ('ready' in reply)
+          resolve({ inputNames: reply.inputNames, outputNames: reply.outputNames });
+        else if ('fatal' in reply)
+          reject(new Error(`cannot load model ${modelPath}: ${reply.fatal}`));
         else this.settle(reply);
       };
       this.worker.on('message', onMessage);
@@ -130,7 +135,11 @@ export class InferenceThread {
     await this.worker.terminate();
   }
 
-  private settle(reply: { id: number; outputs: Record<string, ThreadTensor>; runMs: number } | { id: number; error: string }): void {
+  private settle(
+    reply:
+      | { id: number; outputs: Record<string, ThreadTensor>; runMs: number }
+      | { id: number; error: string },
+  ): void {
     const waiter = this.pending.get(reply.id);
     if (!waiter) return;
     this.pending.delete(reply.id);

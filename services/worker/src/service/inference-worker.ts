@@ -79,7 +79,13 @@ export class InferenceWorker {
     this.options = options;
     const { redis, type, keyPrefix, maxFrameBytes, metrics, logger } = options;
     this.consumer = new FrameConsumer({ redis, type, keyPrefix, maxFrameBytes, metrics, logger });
-    this.queue = new FrameQueue({ redis, type, policy: options.typeConfig.policy, cap: options.typeConfig.cap, keyPrefix });
+    this.queue = new FrameQueue({
+      redis,
+      type,
+      policy: options.typeConfig.policy,
+      cap: options.typeConfig.cap,
+      keyPrefix,
+    });
     this.bus = new ResultBus({ redis, keyPrefix, logMaxLen: options.resultsMaxLen });
     this.streams = new StreamRegistry({ redis, keyPrefix });
     this.workers = new WorkerRegistry({ redis, keyPrefix });
@@ -95,7 +101,10 @@ export class InferenceWorker {
   start(): void {
     if (this.loop) return;
     this.loop = this.run();
-    this.statusTimer = setInterval(() => void this.reportStatus(), this.options.statusIntervalMs ?? 1000);
+    this.statusTimer = setInterval(
+      () => void this.reportStatus(),
+      this.options.statusIntervalMs ?? 1000,
+    );
     this.statusTimer.unref();
     void this.reportStatus();
   }
@@ -147,8 +156,16 @@ export class InferenceWorker {
 
   private async prepare(dequeued: DequeuedFrame): Promise<Prepared | null> {
     const { frame, source } = dequeued;
-    if (source !== 'legacy' && this.options.requireRegisteredStream !== false && !(await this.isKnownStream(frame.streamId))) {
-      this.fail('unknown-stream', `frame of stream "${frame.streamId}" that no producer announced`, { stream: frame.streamId });
+    if (
+      source !== 'legacy' &&
+      this.options.requireRegisteredStream !== false &&
+      !(await this.isKnownStream(frame.streamId))
+    ) {
+      this.fail(
+        'unknown-stream',
+        `frame of stream "${frame.streamId}" that no producer announced`,
+        { stream: frame.streamId },
+      );
       return null;
     }
     const started = performance.now();
@@ -156,13 +173,19 @@ export class InferenceWorker {
     try {
       input = await this.options.model.prepare(frame.data);
     } catch (error) {
-      this.fail('image', `cannot decode JPEG: ${(error as Error).message}`, { stream: frame.streamId });
+      this.fail('image', `cannot decode JPEG: ${(error as Error).message}`, {
+        stream: frame.streamId,
+      });
       return null;
     }
     if (frame.width > 0 && (input.width !== frame.width || input.height !== frame.height)) {
-      this.fail('image', `frame says ${frame.width}x${frame.height}, JPEG is ${input.width}x${input.height}`, {
-        stream: frame.streamId,
-      });
+      this.fail(
+        'image',
+        `frame says ${frame.width}x${frame.height}, JPEG is ${input.width}x${input.height}`,
+        {
+          stream: frame.streamId,
+        },
+      );
       return null;
     }
     const preprocessMs = performance.now() - started;
@@ -179,7 +202,9 @@ export class InferenceWorker {
       try {
         run = await model.run(input);
       } catch (error) {
-        this.fail('inference', `model run failed: ${(error as Error).message}`, { stream: frame.streamId });
+        this.fail('inference', `model run failed: ${(error as Error).message}`, {
+          stream: frame.streamId,
+        });
         return;
       }
       this.avgRunMs = ema(this.avgRunMs, run.runMs);
@@ -197,14 +222,21 @@ export class InferenceWorker {
         width: input.width,
         height: input.height,
         detections,
-        timings: { queueWaitMs, preprocessMs: round(preprocessMs), inferenceMs: round(run.runMs), postprocessMs: round(postprocessMs) },
+        timings: {
+          queueWaitMs,
+          preprocessMs: round(preprocessMs),
+          inferenceMs: round(run.runMs),
+          postprocessMs: round(postprocessMs),
+        },
         model: model.identity,
         workerId: this.options.workerId,
       };
       try {
         await this.bus.publish(result, frame.data);
       } catch (error) {
-        this.fail('publish', `cannot publish result: ${(error as Error).message}`, { stream: frame.streamId });
+        this.fail('publish', `cannot publish result: ${(error as Error).message}`, {
+          stream: frame.streamId,
+        });
       }
       this.processed += 1;
       // The model is the bottleneck stage: pre-processing overlaps it.
@@ -221,13 +253,16 @@ export class InferenceWorker {
 
   private filter(detections: Detection[]): Detection[] {
     const { minScore } = this.options.typeConfig;
-    return detections.filter((d) => d.score >= minScore && (this.labels === undefined || this.labels.has(d.label)));
+    return detections.filter(
+      (d) => d.score >= minScore && (this.labels === undefined || this.labels.has(d.label)),
+    );
   }
 
   private async isKnownStream(streamId: string): Promise<boolean> {
     const cached = this.knownStreams.get(streamId);
     const now = Date.now();
-    if (cached && (cached.known || now - cached.checkedAt < UNKNOWN_STREAM_RECHECK_MS)) return cached.known;
+    if (cached && (cached.known || now - cached.checkedAt < UNKNOWN_STREAM_RECHECK_MS))
+      return cached.known;
     let known = true; // when Redis cannot tell, do not throw the frame away
     try {
       known = (await this.streams.get(streamId)) !== undefined;
@@ -249,9 +284,13 @@ export class InferenceWorker {
       metrics.inferFps.set({ type }, figures.inferFps);
       metrics.dropFps.set({ type }, figures.dropFps);
       metrics.scaleRatio.set({ type }, figures.scaleRatio);
-      metrics.queueDepth.set({ type }, stats.waiting.latest + stats.waiting.fifo + stats.waiting.lossless + stats.waiting.legacy);
+      metrics.queueDepth.set(
+        { type },
+        stats.waiting.latest + stats.waiting.fifo + stats.waiting.lossless + stats.waiting.legacy,
+      );
       // Forget stream verdicts now and then, so a stream that went and came back is re-checked.
-      for (const [id, entry] of this.knownStreams) if (Date.now() - entry.checkedAt > 30_000) this.knownStreams.delete(id);
+      for (const [id, entry] of this.knownStreams)
+        if (Date.now() - entry.checkedAt > 30_000) this.knownStreams.delete(id);
       await this.workers.report({
         id: workerId,
         type,

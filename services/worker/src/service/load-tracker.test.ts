@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { LoadTracker } from './load-tracker.js';
 
 /** Drives a tracker through `seconds` of simulated time at a steady load. */
-function simulate(options: { fps: number; cycleMs: number; typeDropFps: number; workers: number; seconds: number }) {
+function simulate(options: {
+  fps: number;
+  cycleMs: number;
+  typeDropFps: number;
+  workers: number;
+  seconds: number;
+}) {
   let now = 1_000_000;
   const tracker = new LoadTracker(10, () => now);
   let dropped = 0;

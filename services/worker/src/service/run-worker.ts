@@ -37,13 +37,21 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   const { config, type } = options;
   const typeConfig = config.types[type];
   if (!typeConfig) {
-    throw new Error(`unknown inference type "${type}"; configured types: ${Object.keys(config.types).join(', ')}`);
+    throw new Error(
+      `unknown inference type "${type}"; configured types: ${Object.keys(config.types).join(', ')}`,
+    );
   }
   const workerId = options.workerId ?? `${hostname()}-${type}-${randomUUID().slice(0, 8)}`;
-  const logger = createLogger({ name: `worker:${type}`, level: config.log.level, format: config.log.format });
+  const logger = createLogger({
+    name: `worker:${type}`,
+    level: config.log.level,
+    format: config.log.format,
+  });
   const metrics = createMetrics({ service: 'worker' });
   const redis = createRedis(config.redis, { connectionName: `ei-worker-${workerId}` });
-  redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
+  redis.on('error', (error: Error) =>
+    logger.debug({ err: error.message }, 'redis connection error'),
+  );
 
   let worker: InferenceWorker | undefined;
   const opsServer = await startOpsServer({
@@ -73,7 +81,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     resultsMaxLen: config.results.streamMaxLen,
   });
   worker.start();
-  logger.info({ workerId, model: model.identity, policy: typeConfig.policy }, `worker for "${type}" taking frames`);
+  logger.info(
+    { workerId, model: model.identity, policy: typeConfig.policy },
+    `worker for "${type}" taking frames`,
+  );
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>
