@@ -60,11 +60,21 @@ export async function storeAndAdmit(
   args: readonly (string | number)[],
 ): Promise<unknown> {
   const { lua, numberOfKeys } = loaded[script];
-  const transaction = redis.multi();
-  if (store.command === 'rpush') transaction.rpush(store.key, store.value);
-  else transaction.set(store.key, store.value);
-  const replies = await transaction.eval(lua, numberOfKeys, ...keys, ...args).exec();
-  if (replies === null) throw new Error(`${script}: transaction aborted`);
+  // Not ioredis's pipelined MULTI: it concatenates the whole transaction into one new
+  // buffer, a third copy of the frame (measured: 7.3k pushes/s pipelined, see
+  // docs/architecture.md). The commands are written one by one in one synchronous run, so
+  // nothing else can slip in between MULTI and EXEC on this connection.
+  const sent: Promise<unknown>[] = [redis.multi({ pipeline: false })];
+  sent.push(
+    store.command === 'rpush'
+      ? redis.rpush(store.key, store.value)
+      : redis.set(store.key, store.value),
+  );
+  sent.push(redis.eval(lua, numberOfKeys, ...keys, ...args));
+  const executed = redis.exec();
+  // MULTI answers OK and the queued commands QUEUED; a failure there aborts the EXEC too.
+  const [replies] = await Promise.all([executed, Promise.all(sent)]);
+  if (!replies) throw new Error(`${script}: transaction aborted`);
   for (const [error] of replies) if (error) throw error;
   return replies[1]![1];
 }
