@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerDetectCommand } from './commands/detect.js';
+import { registerModelsCommand } from './commands/models.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerUpCommand } from './commands/up.js';
 
@@ -8,9 +10,13 @@ import { registerUpCommand } from './commands/up.js';
  */
 export function buildProgram(): Command {
   const program = new Command('ei')
-    .description('Elastic video inference platform: cameras and files in, detections out, workers that scale.')
+    .description(
+      'Elastic video inference platform: cameras and files in, detections out, workers that scale.',
+    )
     .showHelpAfterError();
   registerUpCommand(program);
   registerProduceCommand(program);
+  registerDetectCommand(program);
+  registerModelsCommand(program);
   return program;
 }
