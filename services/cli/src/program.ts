@@ -3,6 +3,7 @@ import { registerDetectCommand } from './commands/detect.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 /**
  * The `ei` command. Each subcommand lives in ./commands and registers itself here; this
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerUpCommand(program);
   registerProduceCommand(program);
+  registerWorkerCommand(program);
   registerDetectCommand(program);
   registerModelsCommand(program);
   return program;

@@ -2,7 +2,12 @@
 
 // Detection engine: pre-processing, decoders, NMS and the Detector that chains them.
 export { Detector } from './detection/detector.js';
-export type { DetectorOptions, DetectionRun, DetectionTimings } from './detection/detector.js';
+export type {
+  DetectorOptions,
+  DetectionRun,
+  DetectionTimings,
+  InferenceRun,
+} from './detection/detector.js';
 export { letterboxImage, unletterboxBox } from './detection/letterbox.js';
 export type {
   InputSpec,
@@ -54,3 +59,16 @@ export type {
 export { defaultModelsDirectory } from './models/models-directory.js';
 export { describeUserModel, loadDetector } from './models/model-registry.js';
 export type { UserModelOptions } from './models/model-registry.js';
+
+// The worker service: queue -> model -> results, with the scaling metrics.
+export { InferenceWorker, modelIdentity } from './service/inference-worker.js';
+export type { InferenceWorkerOptions } from './service/inference-worker.js';
+export { runWorker } from './service/run-worker.js';
+export type { RunningWorker, RunWorkerOptions } from './service/run-worker.js';
+export { loadTypeDetector } from './service/load-type-detector.js';
+export type { LoadTypeDetectorOptions } from './service/load-type-detector.js';
+export { LoadTracker } from './service/load-tracker.js';
+export type { LoadFigures } from './service/load-tracker.js';
+export { InferenceThread } from './inference/inference-thread.js';
+export { SessionRunner } from './inference/session-runner.js';
+export type { InputTensor, ModelRunner, RunnerPlacement } from './inference/model-runner.js';

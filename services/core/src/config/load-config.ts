@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
@@ -36,7 +37,18 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<EiCon
       );
     }
   }
-  return parseConfig(raw, { env: options.env, source: options.file });
+  const config = parseConfig(raw, { env: options.env, source: options.file });
+  if (options.file !== undefined) resolveModelPaths(config, dirname(resolve(options.file)));
+  return config;
+}
+
+/** Model files (and label files) are relative to the config file that names them. */
+function resolveModelPaths(config: EiConfig, base: string): void {
+  for (const model of Object.values(config.models)) {
+    if (!isAbsolute(model.path)) model.path = resolve(base, model.path);
+    if (typeof model.labels === 'string' && !isAbsolute(model.labels))
+      model.labels = resolve(base, model.labels);
+  }
 }
 
 /** Validates an already parsed config object (plus environment overrides). */

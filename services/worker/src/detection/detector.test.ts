@@ -81,7 +81,7 @@ describe('Detector stages', () => {
       padLeft: 0,
       padTop: 52,
     });
-    const staged = detector.decode(await detector.infer(input), input.letterbox);
+    const staged = detector.decode((await detector.infer(input)).outputs, input.letterbox);
     const run = await detector.detect(jpeg);
     expect(staged).toEqual(run.detections);
     for (const detection of staged) {

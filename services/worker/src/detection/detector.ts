@@ -1,5 +1,4 @@
 import type { Detection } from '@ei/core';
-import * as ort from 'onnxruntime-node';
 import type { ModelManifestEntry } from '../models/model-manifest.js';
 import { ModelIntegrityError } from '../models/model-integrity-error.js';
 import { sha256OfFile } from '../models/model-manifest.js';
@@ -8,8 +7,11 @@ import { DECODERS } from './decoders.js';
 import type { InputSpec, LetterboxTransform, PreparedTensor } from './letterbox.js';
 import { letterboxImage, unletterboxBox } from './letterbox.js';
 import { ModelOutputError } from './model-output-error.js';
-import type { ModelOutputs, OutputTensor } from './model-outputs.js';
+import type { ModelOutputs } from './model-outputs.js';
 import { nonMaxSuppression } from './non-max-suppression.js';
+import { InferenceThread } from '../inference/inference-thread.js';
+import type { ModelRunner, RunnerPlacement } from '../inference/model-runner.js';
+import { SessionRunner } from '../inference/session-runner.js';
 
 export interface DetectorOptions {
   /** onnxruntime intra-op threads. Default 1: workers scale by replicas, not threads. */
@@ -22,6 +24,18 @@ export interface DetectorOptions {
   maxDetections?: number;
   /** Refuse to load a file whose sha256 differs from the manifest's. Default true. */
   verifySha256?: boolean;
+  /**
+   * Where onnxruntime runs: `caller` (default; blocks the calling thread for the run) or
+   * `thread` (its own worker thread; what the worker service uses so that Redis I/O and
+   * JPEG decoding go on during inference).
+   */
+  runOn?: RunnerPlacement;
+}
+
+/** The model's outputs and the time the session took to produce them. */
+export interface InferenceRun {
+  outputs: ModelOutputs;
+  runMs: number;
 }
 
 export interface DetectionTimings {
@@ -46,10 +60,12 @@ export interface DetectionRun {
 export class Detector {
   private constructor(
     readonly entry: ModelManifestEntry,
-    private readonly session: ort.InferenceSession,
+    private readonly runner: ModelRunner,
     private readonly inputSpec: InputSpec,
     private readonly decoder: DetectionDecoder,
-    private readonly options: Required<Omit<DetectorOptions, 'intraOpThreads' | 'verifySha256'>>,
+    private readonly options: Required<
+      Pick<DetectorOptions, 'scoreThreshold' | 'iouThreshold' | 'maxDetections'>
+    >,
   ) {}
 
   /** Loads the model file of a manifest entry (path already resolved by the caller). */
@@ -66,16 +82,16 @@ export class Detector {
         );
       }
     }
-    const session = await ort.InferenceSession.create(modelPath, {
-      intraOpNumThreads: options.intraOpThreads ?? 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
+    const threads = options.intraOpThreads ?? 1;
+    const runner =
+      options.runOn === 'thread'
+        ? await InferenceThread.create(modelPath, threads)
+        : await SessionRunner.create(modelPath, threads);
     const { shape, layout, mean, std } = entry.input;
     const [height, width] = layout === 'nchw' ? [shape[2]!, shape[3]!] : [shape[1]!, shape[2]!];
     return new Detector(
       entry,
-      session,
+      runner,
       { width, height, layout, mean, std },
       DECODERS[entry.decoder],
       {
@@ -91,20 +107,19 @@ export class Detector {
     return letterboxImage(image, this.inputSpec);
   }
 
-  /** Stage 2: the model. onnxruntime-node runs it on the calling thread. */
-  async infer(input: PreparedTensor): Promise<ModelOutputs> {
-    const results = await this.session.run({
-      [this.entry.input.name]: new ort.Tensor('float32', input.data, input.dims),
+  /**
+   * Stage 2: the model. With `runOn: 'thread'` the input buffer is transferred to the
+   * inference thread: do not reuse `input.data` afterwards.
+   */
+  async infer(input: PreparedTensor): Promise<InferenceRun> {
+    const run = await this.runner.run({
+      [this.entry.input.name]: { data: input.data, dims: input.dims },
     });
-    const outputs: Record<string, OutputTensor> = {};
-    for (const [name, tensor] of Object.entries(results)) {
+    for (const [name, tensor] of Object.entries(run.outputs)) {
       if (!(tensor.data instanceof Float32Array))
-        throw new ModelOutputError(
-          `model ${this.entry.name}: output ${name} is ${tensor.type}, not float32`,
-        );
-      outputs[name] = { dims: tensor.dims, data: tensor.data };
+        throw new ModelOutputError(`model ${this.entry.name}: output ${name} is not float32`);
     }
-    return outputs;
+    return run;
   }
 
   /** Stage 3: outputs → detections with boxes normalised to the source image. */
@@ -128,7 +143,7 @@ export class Detector {
     const t0 = performance.now();
     const input = await this.preprocess(image);
     const t1 = performance.now();
-    const outputs = await this.infer(input);
+    const { outputs } = await this.infer(input);
     const t2 = performance.now();
     const detections = this.decode(outputs, input.letterbox);
     const t3 = performance.now();
@@ -141,6 +156,6 @@ export class Detector {
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    await this.runner.close();
   }
 }

@@ -1,11 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-
-/** A dense float tensor crossing the thread boundary (its buffer is transferred, not copied). */
-export interface ThreadTensor {
-  data: Float32Array;
-  dims: readonly number[];
-}
+import type { ModelOutputs } from '../detection/model-outputs.js';
+import type { InputTensor, ModelRunner } from './model-runner.js';
 
 export interface InferenceThreadOptions {
   /** Threads onnxruntime may use inside one `run` (intra-op). Default 1. */
@@ -18,7 +14,7 @@ export interface SessionInfo {
 }
 
 export interface ThreadRunResult {
-  outputs: Record<string, ThreadTensor>;
+  outputs: ModelOutputs;
   /** Time `session.run` took inside the thread, ms. */
   runMs: number;
 }
@@ -75,14 +71,14 @@ function toPlain(tensor) {
 type ThreadReply =
   | { ready: true; inputNames: string[]; outputNames: string[] }
   | { fatal: string }
-  | { id: number; outputs: Record<string, ThreadTensor>; runMs: number }
+  | { id: number; outputs: ModelOutputs; runMs: number }
   | { id: number; error: string };
 
 /**
  * One onnxruntime session on its own thread. `run` calls are served one at a time in
  * order; input buffers are transferred (the caller must not reuse them).
  */
-export class InferenceThread {
+export class InferenceThread implements ModelRunner {
   private readonly worker: Worker;
   private readonly pending = new Map<
     number,
@@ -117,9 +113,23 @@ export class InferenceThread {
         this.failAll(error);
       });
     });
+    // Callers that never await `ready` must not see an unhandled rejection at close.
+    this.ready.catch(() => undefined);
   }
 
-  run(feeds: Record<string, ThreadTensor>): Promise<ThreadRunResult> {
+  /** Resolves once the session is loaded on the thread. */
+  static async create(modelPath: string, intraOpThreads: number): Promise<InferenceThread> {
+    const thread = new InferenceThread(modelPath, { intraOpThreads });
+    try {
+      await thread.ready;
+    } catch (error) {
+      await thread.close();
+      throw error;
+    }
+    return thread;
+  }
+
+  run(feeds: Record<string, InputTensor>): Promise<ThreadRunResult> {
     if (this.closed) return Promise.reject(new Error('inference thread is closed'));
     const id = this.nextId++;
     const transfer = [...new Set(Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer))];
@@ -136,9 +146,7 @@ export class InferenceThread {
   }
 
   private settle(
-    reply:
-      | { id: number; outputs: Record<string, ThreadTensor>; runMs: number }
-      | { id: number; error: string },
+    reply: { id: number; outputs: ModelOutputs; runMs: number } | { id: number; error: string },
   ): void {
     const waiter = this.pending.get(reply.id);
     if (!waiter) return;

@@ -13,9 +13,11 @@ import {
   type InferenceResult,
   type InferenceTypeConfig,
   type Logger,
+  type ModelIdentity,
   type Redis,
 } from '@ei/core';
-import type { DetectionModel, PreparedInput } from './detection-model.js';
+import type { Detector, InferenceRun } from '../detection/detector.js';
+import type { PreparedTensor } from '../detection/letterbox.js';
 import { LoadTracker } from './load-tracker.js';
 
 export interface InferenceWorkerOptions {
@@ -23,7 +25,8 @@ export interface InferenceWorkerOptions {
   redis: Redis;
   type: string;
   typeConfig: InferenceTypeConfig;
-  model: DetectionModel;
+  /** Loaded with `runOn: 'thread'`, so the event loop stays free while the model runs. */
+  detector: Detector;
   metrics: EiMetrics;
   logger: Logger;
   workerId: string;
@@ -39,7 +42,7 @@ export interface InferenceWorkerOptions {
 
 interface Prepared {
   dequeued: DequeuedFrame;
-  input: PreparedInput;
+  input: PreparedTensor;
   preprocessMs: number;
 }
 
@@ -169,19 +172,20 @@ export class InferenceWorker {
       return null;
     }
     const started = performance.now();
-    let input: PreparedInput;
+    let input: PreparedTensor;
     try {
-      input = await this.options.model.prepare(frame.data);
+      input = await this.options.detector.preprocess(frame.data);
     } catch (error) {
       this.fail('image', `cannot decode JPEG: ${(error as Error).message}`, {
         stream: frame.streamId,
       });
       return null;
     }
-    if (frame.width > 0 && (input.width !== frame.width || input.height !== frame.height)) {
+    const { sourceWidth, sourceHeight } = input.letterbox;
+    if (frame.width > 0 && (sourceWidth !== frame.width || sourceHeight !== frame.height)) {
       this.fail(
         'image',
-        `frame says ${frame.width}x${frame.height}, JPEG is ${input.width}x${input.height}`,
+        `frame says ${frame.width}x${frame.height}, JPEG is ${sourceWidth}x${sourceHeight}`,
         {
           stream: frame.streamId,
         },
@@ -196,11 +200,11 @@ export class InferenceWorker {
   private async process({ dequeued, input, preprocessMs }: Prepared): Promise<void> {
     const { frame } = dequeued;
     const type = this.options.type;
-    const { metrics, model } = this.options;
+    const { metrics, detector } = this.options;
     try {
-      let run: Awaited<ReturnType<DetectionModel['run']>>;
+      let run: InferenceRun;
       try {
-        run = await model.run(input);
+        run = await detector.infer(input);
       } catch (error) {
         this.fail('inference', `model run failed: ${(error as Error).message}`, {
           stream: frame.streamId,
@@ -209,7 +213,7 @@ export class InferenceWorker {
       }
       this.avgRunMs = ema(this.avgRunMs, run.runMs);
       const postStarted = performance.now();
-      const detections = this.filter(model.decode(run.outputs, input));
+      const detections = this.filter(detector.decode(run.outputs, input.letterbox));
       const postprocessMs = performance.now() - postStarted;
       const queueWaitMs = Math.max(0, dequeued.dequeuedAt - frame.captureTs);
       const result: InferenceResult = {
@@ -219,8 +223,8 @@ export class InferenceWorker {
         captureTs: frame.captureTs,
         dequeuedTs: dequeued.dequeuedAt,
         publishedTs: Date.now(),
-        width: input.width,
-        height: input.height,
+        width: input.letterbox.sourceWidth,
+        height: input.letterbox.sourceHeight,
         detections,
         timings: {
           queueWaitMs,
@@ -228,7 +232,7 @@ export class InferenceWorker {
           inferenceMs: round(run.runMs),
           postprocessMs: round(postprocessMs),
         },
-        model: model.identity,
+        model: modelIdentity(detector),
         workerId: this.options.workerId,
       };
       try {
@@ -295,7 +299,7 @@ export class InferenceWorker {
         id: workerId,
         type,
         host: hostname(),
-        model: this.options.model.identity.name,
+        model: this.options.detector.entry.name,
         state: this.stopping ? 'stopping' : redis.status === 'ready' ? 'ready' : 'starting',
         inferFps: round(figures.inferFps),
         dropFps: round(figures.dropFps),
@@ -325,4 +329,10 @@ function ema(previous: number, sample: number): number {
 function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/** The model fields every result carries. */
+export function modelIdentity(detector: Detector): ModelIdentity {
+  const { name, version, sha256 } = detector.entry;
+  return { name, version, sha256 };
 }

@@ -9,14 +9,14 @@ import {
   type EiConfig,
   type Logger,
 } from '@ei/core';
-import type { DetectionModel } from './detection-model.js';
-import { InferenceWorker } from './inference-worker.js';
+import type { Detector } from '../detection/detector.js';
+import { InferenceWorker, modelIdentity } from './inference-worker.js';
 
 export interface RunWorkerOptions {
   config: EiConfig;
   type: string;
   /** Loads the type's model; throws with a clear message when it is missing or corrupt. */
-  loadModel: (config: EiConfig, type: string, logger: Logger) => Promise<DetectionModel>;
+  loadModel: (config: EiConfig, type: string, logger: Logger) => Promise<Detector>;
   /** Port of /metrics, /healthz, /readyz. Default 8000. */
   metricsPort?: number;
   workerId?: string;
@@ -53,26 +53,27 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     logger.debug({ err: error.message }, 'redis connection error'),
   );
 
-  let worker: InferenceWorker | undefined;
+  // Probes answer from the start (not ready while the model loads).
+  const readiness = { check: (): boolean => false };
   const opsServer = await startOpsServer({
     port: options.metricsPort ?? 8000,
     registry: metrics.registry,
-    isReady: () => worker?.ready ?? false,
+    isReady: () => readiness.check(),
   });
-  let model: DetectionModel;
+  let detector: Detector;
   try {
-    model = await options.loadModel(config, type, logger);
+    detector = await options.loadModel(config, type, logger);
   } catch (error) {
     opsServer.close();
     redis.disconnect();
     throw error;
   }
-  metrics.modelInfo.set({ type, ...model.identity }, 1);
-  worker = new InferenceWorker({
+  metrics.modelInfo.set({ type, ...modelIdentity(detector) }, 1);
+  const worker = new InferenceWorker({
     redis,
     type,
     typeConfig,
-    model,
+    detector,
     metrics,
     logger,
     workerId,
@@ -81,20 +82,21 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     resultsMaxLen: config.results.streamMaxLen,
   });
   worker.start();
+  readiness.check = () => worker.ready;
   logger.info(
-    { workerId, model: model.identity, policy: typeConfig.policy },
+    { workerId, model: modelIdentity(detector), policy: typeConfig.policy },
     `worker for "${type}" taking frames`,
   );
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>
     (shuttingDown ??= (async () => {
-      logger.info({ inHand: worker!.framesInHand }, 'stopping: finishing the frames in hand');
-      await worker!.stop();
-      await model.close();
+      logger.info({ inHand: worker.framesInHand }, 'stopping: finishing the frames in hand');
+      await worker.stop();
+      await detector.close();
       opsServer.close();
       redis.disconnect();
-      logger.info({ processed: worker!.processed }, 'stopped');
+      logger.info({ processed: worker.processed }, 'stopped');
     })());
   return { worker, opsServer, shutdown };
 }
