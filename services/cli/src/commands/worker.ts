@@ -12,6 +12,7 @@ interface WorkerOptions extends ServiceOptions {
   metricsPort: string;
   threads: string;
   modelsDir: string;
+  runOn: 'thread' | 'caller';
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -33,6 +34,11 @@ export function registerWorkerCommand(program: Command): void {
       new Option('--threads <n>', 'onnxruntime intra-op threads')
         .default('1')
         .env('EI_INTRA_OP_THREADS'),
+    )
+    .addOption(
+      new Option('--run-on <where>', 'run the model on its own thread or on the main thread')
+        .choices(['thread', 'caller'])
+        .default('thread'),
     )
     .addOption(
       new Option('--models-dir <dir>', 'folder of the generated models and manifest')
@@ -57,7 +63,11 @@ export function registerWorkerCommand(program: Command): void {
       type: options.type,
       metricsPort,
       loadModel: (cfg, type) =>
-        loadTypeDetector(cfg, type, { modelsDir: options.modelsDir, intraOpThreads: threads }),
+        loadTypeDetector(cfg, type, {
+          modelsDir: options.modelsDir,
+          intraOpThreads: threads,
+          runOn: options.runOn,
+        }),
     });
     const stop = (): void => {
       running.shutdown().then(

@@ -157,10 +157,15 @@ export class FrameQueue {
   }
 
   private blocking(): Redis {
-    this.blockingRedis ??= this.redis.duplicate({
-      maxRetriesPerRequest: null,
-      enableOfflineQueue: true,
-    });
+    if (!this.blockingRedis) {
+      this.blockingRedis = this.redis.duplicate({
+        maxRetriesPerRequest: null,
+        enableOfflineQueue: true,
+      });
+      // Connection errors surface through the waiting command; without a listener ioredis
+      // would raise them as an uncaught 'error' event.
+      this.blockingRedis.on('error', () => undefined);
+    }
     return this.blockingRedis;
   }
 

@@ -46,6 +46,21 @@ interface Prepared {
   preprocessMs: number;
 }
 
+interface Inferred {
+  prepared: Prepared;
+  run: InferenceRun;
+}
+
+/** A promise that says whether it has settled, without waiting for it. */
+function settles<T>(promise: Promise<T>): { promise: Promise<T>; settled: boolean } {
+  const tracked = { promise, settled: false };
+  promise.then(
+    () => (tracked.settled = true),
+    () => (tracked.settled = true),
+  );
+  return tracked;
+}
+
 const POP_TIMEOUT_MS = 1000;
 const UNKNOWN_STREAM_RECHECK_MS = 1000;
 
@@ -127,19 +142,31 @@ export class InferenceWorker {
     await this.queue.close();
   }
 
+  /**
+   * A three-stage software pipeline: while the model runs on frame N (on its thread), the
+   * main thread decodes and publishes frame N-1 and prepares frame N+1. The model thread
+   * never waits for either when frames are available.
+   */
   private async run(): Promise<void> {
-    let next: Promise<Prepared | null> = this.fetch();
+    let next = settles(this.fetch());
+    let previous: Inferred | undefined;
     for (;;) {
-      const current = await next;
+      // No frame ready to infer: publish the previous one now rather than later.
+      if (previous && !next.settled) previous = await this.finish(previous);
+      const current = await next.promise;
       if (current === null) {
+        if (previous) previous = await this.finish(previous);
         if (this.stopping) return;
-        next = this.fetch();
+        next = settles(this.fetch());
         continue;
       }
       // Start on the next frame so that it is ready when this inference ends.
       const lead = Math.max(0, this.avgRunMs - this.avgPrepareMs - 2);
-      next = this.stopping ? Promise.resolve(null) : this.fetch(lead);
-      await this.process(current);
+      next = settles(this.stopping ? Promise.resolve(null) : this.fetch(lead));
+      const inferring = this.infer(current);
+      if (previous) previous = await this.finish(previous);
+      const run = await inferring;
+      previous = run ? { prepared: current, run } : undefined;
     }
   }
 
@@ -197,21 +224,28 @@ export class InferenceWorker {
     return { dequeued, input, preprocessMs };
   }
 
-  private async process({ dequeued, input, preprocessMs }: Prepared): Promise<void> {
+  /** The model on one frame; null (counted, frame released) when it fails. */
+  private async infer(prepared: Prepared): Promise<InferenceRun | null> {
+    try {
+      const run = await this.options.detector.infer(prepared.input);
+      this.avgRunMs = ema(this.avgRunMs, run.runMs);
+      return run;
+    } catch (error) {
+      this.fail('inference', `model run failed: ${(error as Error).message}`, {
+        stream: prepared.dequeued.frame.streamId,
+      });
+      this.inHand -= 1;
+      return null;
+    }
+  }
+
+  /** Decodes the outputs, publishes the result with the original JPEG, records metrics. */
+  private async finish({ prepared, run }: Inferred): Promise<undefined> {
+    const { dequeued, input, preprocessMs } = prepared;
     const { frame } = dequeued;
     const type = this.options.type;
     const { metrics, detector } = this.options;
     try {
-      let run: InferenceRun;
-      try {
-        run = await detector.infer(input);
-      } catch (error) {
-        this.fail('inference', `model run failed: ${(error as Error).message}`, {
-          stream: frame.streamId,
-        });
-        return;
-      }
-      this.avgRunMs = ema(this.avgRunMs, run.runMs);
       const postStarted = performance.now();
       const detections = this.filter(detector.decode(run.outputs, input.letterbox));
       const postprocessMs = performance.now() - postStarted;
@@ -243,7 +277,7 @@ export class InferenceWorker {
         });
       }
       this.processed += 1;
-      // The model is the bottleneck stage: pre-processing overlaps it.
+      // The model is the bottleneck stage: pre- and post-processing overlap it.
       this.tracker.frameDone(Math.max(run.runMs, preprocessMs + postprocessMs));
       metrics.queueWait.observe({ type }, queueWaitMs / 1000);
       metrics.preprocess.observe({ type }, preprocessMs / 1000);
@@ -253,6 +287,7 @@ export class InferenceWorker {
     } finally {
       this.inHand -= 1;
     }
+    return undefined;
   }
 
   private filter(detections: Detection[]): Detection[] {

@@ -1,5 +1,6 @@
 import type { EiConfig } from '@ei/core';
 import { Detector, type DetectorOptions } from '../detection/detector.js';
+import type { RunnerPlacement } from '../inference/model-runner.js';
 import { describeUserModel, loadDetector } from '../models/model-registry.js';
 
 export interface LoadTypeDetectorOptions {
@@ -7,6 +8,8 @@ export interface LoadTypeDetectorOptions {
   modelsDir: string;
   /** onnxruntime intra-op threads. Default 1: workers scale by replicas. */
   intraOpThreads?: number;
+  /** Where the session runs. Default `thread` (see bench/results/worker.json for why). */
+  runOn?: RunnerPlacement;
 }
 
 /**
@@ -24,7 +27,7 @@ export async function loadTypeDetector(
   const detectorOptions: DetectorOptions = {
     intraOpThreads: options.intraOpThreads ?? 1,
     scoreThreshold: typeConfig.minScore,
-    runOn: 'thread',
+    runOn: options.runOn ?? 'thread',
   };
   const userModel = config.models[typeConfig.model];
   if (userModel) {
