@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['@ei/source'] },
   ssr: { resolve: { conditions: ['@ei/source'] } },
   test: {
-    include: ['services/*/src/**/*.test.ts', 'tools/**/*.test.ts'],
+    include: ['services/*/src/**/*.test.ts', 'tools/**/*.test.ts', 'kubernetes/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Suites start their own Redis, ffmpeg and model sessions; on a 2-core machine two

@@ -65,7 +65,7 @@ export async function runProducer(options: RunProducerOptions): Promise<void> {
 
   const redis = createRedis(
     { url: config.redis.url, password: config.redis.password, tls: config.redis.tls },
-    { connectionName: 'ei-producer', role: 'command', autoPipelining: true },
+    { connectionName: 'ei-producer', role: 'command' },
   );
   let lastRedisError: Error | undefined;
   const rememberError = (error: Error): void => {

@@ -1,5 +1,6 @@
 import { encode as msgpack } from '@msgpack/msgpack';
 import { randomUUID } from 'node:crypto';
+import { Redis as IoRedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../frame/frame-codec.js';
 import type { Frame } from '../frame/frame.js';
@@ -289,5 +290,15 @@ describe('FrameConsumer', () => {
     await queue.push(frame('a', 0));
     expect((await queue.stats()).waiting.fifo).toBe(1);
     await close();
+  });
+});
+
+describe('FrameQueue on an auto-pipelined connection', () => {
+  it('keeps every push transaction whole when many are issued at once', async () => {
+    const pipelined = new IoRedis(server.port, '127.0.0.1', { enableAutoPipelining: true });
+    const queue = new FrameQueue({ redis: pipelined, type: 'people', policy: 'fifo', cap: 100, keyPrefix: 'ap:' });
+    await Promise.all(Array.from({ length: 50 }, (_, seq) => queue.push(frame(`s${seq % 5}`, seq))));
+    expect(await queue.stats()).toMatchObject({ pushed: 50, dropped: 0, waiting: { fifo: 50 } });
+    pipelined.disconnect();
   });
 });
