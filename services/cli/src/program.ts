@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDetectCommand } from './commands/detect.js';
+import { registerGatewayCommand } from './commands/gateway.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerUpCommand } from './commands/up.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerProduceCommand(program);
   registerWorkerCommand(program);
+  registerGatewayCommand(program);
   registerDetectCommand(program);
   registerModelsCommand(program);
   return program;

@@ -1,2 +1,5 @@
-/** @ei/gateway */
-export {};
+/** @ei/gateway: REST API, websocket relay of live results, host of the built dashboard. */
+export { startGateway, type GatewayOptions, type RunningGateway } from './gateway-server.js';
+export { LiveRelay, type LiveRelayOptions } from './ws/live-relay.js';
+export { HttpError } from './http-error.js';
+export { tokenMatches } from './auth/bearer-token.js';
