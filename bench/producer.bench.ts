@@ -39,7 +39,7 @@ const CLIP = new URL(
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 const server = await startPrivateRedis();
-const redis = createRedis({ url: server.url }, { autoPipelining: true });
+const redis = createRedis({ url: server.url });
 await waitUntilReady(redis);
 const ffmpeg = locateFfmpeg();
 const logger = createLogger({ name: 'bench', level: 'warn' });

@@ -129,14 +129,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         : 500;
     if (status >= 500) logger.error({ err: (error as Error).message }, 'request failed');
     const unavailable = redis.status !== 'ready';
-    response
-      .status(unavailable ? 503 : status)
-      .json({
-        error: {
-          code: unavailable ? 'redis/unavailable' : 'request/failed',
-          message: unavailable ? 'Redis is not reachable; retrying' : (error as Error).message,
-        },
-      });
+    response.status(unavailable ? 503 : status).json({
+      error: {
+        code: unavailable ? 'redis/unavailable' : 'request/failed',
+        message: unavailable ? 'Redis is not reachable; retrying' : (error as Error).message,
+      },
+    });
   });
 
   const server = createServer(app);

@@ -296,8 +296,16 @@ describe('FrameConsumer', () => {
 describe('FrameQueue on an auto-pipelined connection', () => {
   it('keeps every push transaction whole when many are issued at once', async () => {
     const pipelined = new IoRedis(server.port, '127.0.0.1', { enableAutoPipelining: true });
-    const queue = new FrameQueue({ redis: pipelined, type: 'people', policy: 'fifo', cap: 100, keyPrefix: 'ap:' });
-    await Promise.all(Array.from({ length: 50 }, (_, seq) => queue.push(frame(`s${seq % 5}`, seq))));
+    const queue = new FrameQueue({
+      redis: pipelined,
+      type: 'people',
+      policy: 'fifo',
+      cap: 100,
+      keyPrefix: 'ap:',
+    });
+    await Promise.all(
+      Array.from({ length: 50 }, (_, seq) => queue.push(frame(`s${seq % 5}`, seq))),
+    );
     expect(await queue.stats()).toMatchObject({ pushed: 50, dropped: 0, waiting: { fifo: 50 } });
     pipelined.disconnect();
   });

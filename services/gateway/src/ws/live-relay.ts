@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ResultBus, STREAM_ID_PATTERN, type Logger, type Subscription } from '@ei/core';
+import type { ResultBus } from '@ei/core';
+import { STREAM_ID_PATTERN, type Logger, type Subscription } from '@ei/core';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 
