@@ -12,6 +12,8 @@ const DEFAULT_CONFIG = fileURLToPath(new URL('../../defaults/ei.yaml', import.me
 
 interface UpOptions extends ServiceOptions {
   port: string;
+  /** False with --no-build. */
+  build: boolean;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -24,7 +26,8 @@ export function registerUpCommand(program: Command): void {
       new Option('-p, --port <port>', 'gateway and dashboard HTTP port')
         .default('8080')
         .env('EI_GATEWAY_PORT'),
-    );
+    )
+    .option('--no-build', 'do not build the dashboard when it is missing (API only)');
   withServiceOptions(command).action(async (options: UpOptions) => {
     const configFile = resolve(options.config ?? DEFAULT_CONFIG);
     const config = await loadServiceConfig({ ...options, config: configFile });
@@ -34,7 +37,12 @@ export function registerUpCommand(program: Command): void {
         stream.source = resolve(dirname(configFile), stream.source);
       }
     }
-    const launched = await launch({ config, configFile, gatewayPort: Number(options.port) });
+    const launched = await launch({
+      config,
+      configFile,
+      gatewayPort: Number(options.port),
+      skipDashboardBuild: !options.build,
+    });
     console.log(
       `\n  Dashboard:  ${launched.dashboardUrl}\n  Redis:      ${launched.redisUrl}\n  Stop with Ctrl-C.\n`,
     );

@@ -178,6 +178,10 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       scaleTo,
     });
     autoscaler.start();
+    // The URL is printed once it answers: a user who opens it at once sees the dashboard.
+    await gatewayAnswers(options.gatewayPort, 30_000).catch((error: Error) =>
+      logger.warn({ err: error.message }, 'the gateway does not answer yet'),
+    );
     return {
       redisUrl,
       dashboardUrl: `http://localhost:${options.gatewayPort}/`,
@@ -189,6 +193,17 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** Resolves once the gateway's /healthz answers 200; rejects after `timeoutMs`. */
+async function gatewayAnswers(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+    if (response?.ok) return;
+    if (Date.now() > deadline) throw new Error(`no answer on port ${port} in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { createRedis, type RedisConnectionOptions } from '@ei/core';
+import { createRedis, waitUntilReady, type RedisConnectionOptions } from '@ei/core';
 import { CliError } from '../shared/cli-error.js';
 
 /** Answers whether a Redis server accepts commands at `connection` within `timeoutMs`. */
@@ -11,11 +11,9 @@ export async function redisReachable(
   const redis = createRedis(connection, { maxBackoffMs: 100 });
   redis.on('error', () => {});
   try {
-    const pong = await Promise.race([
-      redis.ping(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs)),
-    ]);
-    return pong === 'PONG';
+    // A command connection fails fast until connected: wait for it first.
+    await waitUntilReady(redis, timeoutMs);
+    return (await redis.ping()) === 'PONG';
   } catch {
     return false;
   } finally {

@@ -63,4 +63,26 @@ describe('ProcessSupervisor', () => {
     expect(alive(pid)).toBe(false);
     expect(supervisor.names()).toEqual([]);
   });
+
+  it('leaves a child that finished (exit 0) down, and restarts an `always` child', async () => {
+    const lines: string[] = [];
+    const crashes: string[] = [];
+    const supervisor = new ProcessSupervisor({
+      write: (l) => lines.push(l),
+      initialBackoffMs: 50,
+      onCrash: (name) => crashes.push(name),
+    });
+    supervisor.start({ name: 'file', command: node, args: ['-e', 'console.log("done")'] });
+    supervisor.start({
+      name: 'daemon',
+      command: node,
+      args: ['-e', 'console.log("up")'],
+      restart: 'always',
+    });
+    await until(() => lines.includes('[file] finished (code 0)'));
+    await until(() => lines.filter((l) => l === '[daemon] up').length >= 2);
+    expect(supervisor.names()).toEqual(['daemon']);
+    expect(crashes.every((name) => name === 'daemon')).toBe(true);
+    await supervisor.stopAll();
+  });
 });

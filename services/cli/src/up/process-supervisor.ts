@@ -7,6 +7,11 @@ export interface ChildSpec {
   command: string;
   args: readonly string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * `on-failure` (default): a child that exits 0 by itself has finished its work (a file
+   * stream that reached its end) and stays down. `always`: restarted whatever its status.
+   */
+  restart?: 'on-failure' | 'always';
 }
 
 export interface SupervisorOptions {
@@ -47,12 +52,12 @@ export class ProcessSupervisor {
 
   constructor(options: SupervisorOptions = {}) {
     this.options = {
-      write: (line) => process.stdout.write(line + '\n'),
-      initialBackoffMs: 500,
-      maxBackoffMs: 10_000,
-      healthyAfterMs: 30_000,
-      stopTimeoutMs: 5_000,
-      ...options,
+      write: options.write ?? ((line) => process.stdout.write(line + '\n')),
+      initialBackoffMs: options.initialBackoffMs ?? 500,
+      maxBackoffMs: options.maxBackoffMs ?? 10_000,
+      healthyAfterMs: options.healthyAfterMs ?? 30_000,
+      stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
+      onCrash: options.onCrash,
     };
   }
 
@@ -119,6 +124,11 @@ export class ProcessSupervisor {
     child.on('exit', (code, signal) => {
       entry.process = undefined;
       if (entry.stopping || this.stopped) return;
+      if (code === 0 && (spec.restart ?? 'on-failure') === 'on-failure') {
+        this.options.write(`${prefix} finished (code 0)`);
+        this.children.delete(spec.name);
+        return;
+      }
       this.options.onCrash?.(spec.name, code, signal);
       if (Date.now() - entry.startedAt >= this.options.healthyAfterMs)
         entry.backoffMs = this.options.initialBackoffMs;

@@ -1,0 +1,189 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRedis, EventLog, freePort, loadConfig, type PlatformEvent } from '@ei/core';
+import { startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launch, REPO_ROOT, type Launched } from './launcher.js';
+
+// The default clip of `ei up` (20 s, 640x480, 10 fps), shipped with the CLI.
+const CLIP = fileURLToPath(
+  new URL('../../defaults/samples/street-people-cars.mp4', import.meta.url),
+);
+const CLI_BIN = join(REPO_ROOT, 'services/cli/bin/ei.js');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+async function until<T>(probe: () => T | Promise<T>, what: string, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Every process below `root` (children, grandchildren, ...), from /proc. */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/<pid>/stat is the parent pid; the name (field 2) may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      continue; // exited while we looked
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number): void => {
+    for (const child of parents.get(pid) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(root);
+  return found;
+}
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A config of one type (`people`, 1 to 2 workers) with `streams` looping the clip. */
+function yamlConfig(redisUrl: string, streams: number, window = 2000): string {
+  const lines = [
+    `redis: { url: '${redisUrl}' }`,
+    `log: { level: info, format: json }`,
+    `autoscaler: { intervalMs: 500, scaleDownWindowMs: ${window} }`,
+    `types:`,
+    `  people: { model: nanodet, classes: [person], minWorkers: 1, maxWorkers: 2 }`,
+    `streams:`,
+  ];
+  for (let i = 1; i <= streams; i++) {
+    lines.push(`  - { name: cam${i}, source: '${CLIP}', type: people, fps: 10, loop: true }`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+describe('ei up', () => {
+  let redis: PrivateRedis;
+  let dir: string;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    dir = await mkdtemp(join(tmpdir(), 'ei-up-test-'));
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('scales one type 1 → 2 workers under four streams and back to 1 when they stop', async () => {
+    const configFile = join(dir, 'elastic.yaml');
+    await writeFile(configFile, yamlConfig(redis.url, 4));
+    const config = await loadConfig({ file: configFile, env: {} });
+    const lines: string[] = [];
+    const gatewayPort = await freePort();
+    let launched: Launched | undefined;
+    const before = new Set(descendants(process.pid)); // this test's private Redis
+    const client = createRedis({ url: redis.url });
+    try {
+      launched = await launch({
+        config,
+        configFile,
+        gatewayPort,
+        skipDashboardBuild: true,
+        write: (line) => lines.push(line),
+      });
+      const up = launched;
+      expect(up.workers('people')).toBe(1);
+
+      // Four streams at 10 fps are about twice what one worker infers on two cores.
+      await until(() => up.workers('people') === 2, 'scale-up to 2 workers', 90_000);
+      const events = new EventLog(client, config.redis.keyPrefix);
+      const scaleUp = (await events.recent()).find((e) => e.kind === 'scale' && e.to === 2);
+      expect(scaleUp).toMatchObject({ subject: 'people', from: 1, to: 2 });
+      expect(scaleUp!.message).toMatch(/average ei_scale_ratio/);
+
+      // The streams stop: the workers go idle, and after the stabilisation window one goes.
+      const producers = up.supervisor.names().filter((n) => n.startsWith('producer:'));
+      expect(producers).toHaveLength(4);
+      await Promise.all(producers.map((name) => up.supervisor.stop(name)));
+      await until(() => up.workers('people') === 1, 'scale-down to 1 worker', 60_000);
+      const scaleDown = (await events.recent()).find((e) => e.kind === 'scale' && e.to === 1);
+      expect(scaleDown).toMatchObject({ subject: 'people', from: 2, to: 1 });
+      expect(scaleDown!.at).toBeGreaterThan(scaleUp!.at);
+
+      // The dashboard shows the same events, through the gateway.
+      const response = await until(
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${gatewayPort}/api/events`).catch(() => null);
+          return r?.ok ? r : null;
+        },
+        'the gateway',
+        15_000,
+      );
+      const { events: shown } = (await response.json()) as { events: PlatformEvent[] };
+      expect(shown.filter((e) => e.kind === 'scale').map((e) => [e.from, e.to])).toEqual([
+        [2, 1],
+        [1, 2],
+      ]);
+      // Each process's log lines carry its name.
+      expect(lines.some((l) => l.startsWith('[worker:people#2] '))).toBe(true);
+      expect(lines.some((l) => l.startsWith('[gateway] '))).toBe(true);
+    } finally {
+      client.disconnect();
+      await launched?.stop();
+    }
+    // Every process `ei up` started is gone.
+    expect(descendants(process.pid).filter((pid) => !before.has(pid) && alive(pid))).toEqual([]);
+  }, 180_000);
+
+  it('stops every child on SIGTERM and exits 0, leaving no orphans', async () => {
+    const configFile = join(dir, 'one.yaml');
+    await writeFile(configFile, yamlConfig(redis.url, 1));
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [CLI_BIN, 'up', '--config', configFile, '--port', String(port), '--no-build'],
+      { cwd: REPO_ROOT },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await until(() => output.includes('Dashboard:'), 'the dashboard URL', 30_000);
+      expect(output).toContain(`http://localhost:${port}/`);
+      // The stream is announced and its results arrive: the whole chain runs.
+      await until(
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${port}/api/results?stream=cam1&limit=1`);
+          expect(r.status).toBe(200); // the URL is printed once the gateway answers
+          const body = (await r.json()) as { results: unknown[] };
+          return body.results.length > 0;
+        },
+        'a result of cam1',
+        60_000,
+      );
+      const children = descendants(child.pid!);
+      // gateway, one worker, one producer (and the producer's ffmpeg).
+      expect(children.length).toBeGreaterThanOrEqual(3);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      await until(() => children.every((pid) => !alive(pid)), 'every child to exit', 10_000);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 120_000);
+});
