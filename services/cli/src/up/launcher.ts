@@ -113,7 +113,14 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     redis.on('error', () => {});
     await waitUntilReady(redis, 15_000);
     events = new EventLog(redis, config.redis.keyPrefix);
-    const childEnv = { REDIS_URL: redisUrl, EI_CONFIG: options.configFile, LOG_FORMAT: 'json' };
+    // Children write to a pipe, so `auto` would pick JSON: decide for them from our terminal.
+    const readable =
+      config.log.format === 'pretty' || (config.log.format === 'auto' && process.stdout.isTTY);
+    const childEnv = {
+      REDIS_URL: redisUrl,
+      EI_CONFIG: options.configFile,
+      LOG_FORMAT: readable ? 'pretty' : 'json',
+    };
     const cli = (name: string, args: string[]): void =>
       supervisor.start({
         name,

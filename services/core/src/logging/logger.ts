@@ -21,7 +21,13 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       ? {
           transport: {
             target: 'pino-pretty',
-            options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+            // One line per entry: under `ei up` lines of many processes interleave.
+            options: {
+              colorize: true,
+              singleLine: true,
+              translateTime: 'HH:MM:ss.l',
+              ignore: 'pid,hostname',
+            },
           },
         }
       : {}),
