@@ -16,11 +16,15 @@ const CLIP = fileURLToPath(
 const CLI_BIN = join(REPO_ROOT, 'services/cli/bin/ei.js');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until<T>(probe: () => T | Promise<T>, what: string, timeoutMs: number): Promise<T> {
+async function until<T>(
+  probe: () => T | Promise<T>,
+  what: string,
+  timeoutMs: number,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(200);
   }
