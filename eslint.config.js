@@ -1,6 +1,7 @@
 // One ESLint flat config for the whole workspace.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -30,5 +31,14 @@ export default tseslint.config(
     },
   },
   { files: ['dashboard/src/**'], languageOptions: { globals: { ...globals.browser } } },
+  // The dashboard's single-file components: Vue's recommended rules, TypeScript in <script>.
+  ...pluginVue.configs['flat/recommended'].map((config) => ({
+    ...config,
+    files: ['dashboard/src/**/*.vue'],
+  })),
+  {
+    files: ['dashboard/src/**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser } },
+  },
   prettier,
 );
