@@ -207,6 +207,8 @@ describe('gateway REST', () => {
     const csp = deep.headers.get('content-security-policy')!;
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-eval');
+    // Served over plain http on any address, the assets must not be upgraded to https.
+    expect(csp).not.toContain('upgrade-insecure-requests');
     expect(deep.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });

@@ -79,6 +79,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           'img-src': ["'self'", 'blob:', 'data:'],
           'connect-src': ["'self'", 'ws:', 'wss:'],
           'style-src': ["'self'", "'unsafe-inline'"],
+          // The dashboard's frame decoding runs in a module worker.
+          'worker-src': ["'self'"],
+          // helmet's default would make browsers fetch the assets over https, which a
+          // gateway on plain http (a NodePort, a LAN address) does not serve: a blank page.
+          'upgrade-insecure-requests': null,
         },
       },
     }),
@@ -173,8 +178,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     relay,
     close: async () => {
       await relay.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections (a browser's) would hold server.close() open: cut them now.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
       redis.disconnect();
     },
   };

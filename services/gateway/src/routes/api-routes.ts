@@ -2,31 +2,34 @@ import {
   EventLog,
   FrameQueue,
   ResultBus,
-  STREAM_ID_PATTERN,
   StreamRegistry,
   WorkerRegistry,
   type EiConfig,
   type Redis,
 } from '@ei/core';
-import { Router, type Request } from 'express';
-import { z } from 'zod';
+import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import { HttpError } from '../http-error.js';
+import { openApiJson } from '../openapi/openapi-document.js';
+import {
+  eventsQuerySchema,
+  resultsQuerySchema,
+  streamIdSchema,
+  type eventsResponseSchema,
+  type resultsResponseSchema,
+  type statsResponseSchema,
+  type streamResponseSchema,
+  type streamsResponseSchema,
+  type typesResponseSchema,
+} from './api-schemas.js';
 
 export interface ApiDependencies {
   config: EiConfig;
   redis: Redis;
 }
 
-const streamIdSchema = z
-  .string()
-  .regex(STREAM_ID_PATTERN, `a stream id matching ${STREAM_ID_PATTERN}`);
-const resultsQuerySchema = z.strictObject({
-  stream: streamIdSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-});
-const eventsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-});
+/** A response whose `json()` takes only the body its schema (and the OpenAPI document) says. */
+type Typed<S extends z.ZodType> = Response<z.output<S>>;
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
@@ -90,7 +93,7 @@ export function apiRoutes({ config, redis }: ApiDependencies): Router {
     );
 
   const router = Router();
-  router.get('/streams', async (_request, response) => {
+  router.get('/streams', async (_request, response: Typed<typeof streamsResponseSchema>) => {
     const [list, types] = await Promise.all([streams.list(), typeViews()]);
     const counters = new Map(
       types.flatMap((t) => Object.entries(t.perStream).map(([id, c]) => [`${t.name}/${id}`, c])),
@@ -102,17 +105,20 @@ export function apiRoutes({ config, redis }: ApiDependencies): Router {
       })),
     });
   });
-  router.get('/streams/:id', async (request: Request<{ id: string }>, response) => {
-    const id = parse(streamIdSchema, request.params.id, 'stream id');
-    const stream = await streams.get(id);
-    if (!stream) throw new HttpError(404, 'stream/not-found', `no stream "${id}" is announced`);
-    response.json(stream);
-  });
-  router.get('/types', async (_request, response) => {
+  router.get(
+    '/streams/:id',
+    async (request: Request<{ id: string }>, response: Typed<typeof streamResponseSchema>) => {
+      const id = parse(streamIdSchema, request.params.id, 'stream id');
+      const stream = await streams.get(id);
+      if (!stream) throw new HttpError(404, 'stream/not-found', `no stream "${id}" is announced`);
+      response.json(stream);
+    },
+  );
+  router.get('/types', async (_request, response: Typed<typeof typesResponseSchema>) => {
     const types = await typeViews();
     response.json({ types: types.map(({ perStream: _perStream, ...t }) => t) });
   });
-  router.get('/stats', async (_request, response) => {
+  router.get('/stats', async (_request, response: Typed<typeof statsResponseSchema>) => {
     const [list, types] = await Promise.all([streams.list(), typeViews()]);
     response.json({
       streams: list.length,
@@ -124,14 +130,18 @@ export function apiRoutes({ config, redis }: ApiDependencies): Router {
       dropped: types.reduce((n, t) => n + t.dropped, 0),
     });
   });
-  router.get('/results', async (request, response) => {
+  router.get('/results', async (request, response: Typed<typeof resultsResponseSchema>) => {
     const query = parse(resultsQuerySchema, request.query, 'query');
     const results = await bus.recent({ stream: query.stream, limit: query.limit });
     response.json({ results: results.map((r) => ({ id: r.id, ...r.result })) });
   });
-  router.get('/events', async (request, response) => {
+  router.get('/events', async (request, response: Typed<typeof eventsResponseSchema>) => {
     const query = parse(eventsQuerySchema, request.query, 'query');
     response.json({ events: await events.recent(query.limit) });
+  });
+  // Built once; the same bytes for every request. Behind the same token as the rest of /api.
+  router.get('/openapi.json', (_request, response) => {
+    response.type('application/json').send(openApiJson());
   });
   router.use((request) => {
     throw new HttpError(
