@@ -1,0 +1,285 @@
+/**
+ * Writes docs/performance.md from bench/results/*.json: one table per benchmark, with the
+ * machine, the date and the commit. `pnpm bench` runs it last; `pnpm bench:report` alone
+ * rebuilds the page from the results already there.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+
+const results = new URL('./results/', import.meta.url);
+const out = new URL('../docs/performance.md', import.meta.url);
+
+type Json = Record<string, unknown>;
+function read(name: string): Json | undefined {
+  const file = new URL(`${name}.json`, results);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Json) : undefined;
+}
+function table(header: string[], rows: unknown[][]): string {
+  const line = (cells: unknown[]) => `| ${cells.map((c) => String(c)).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+const yes = (ok: unknown) => (ok ? 'met' : '**not met**');
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+
+const sections: string[] = [];
+
+const queue = read('queue');
+if (queue) {
+  const rows = queue.results as Json[];
+  sections.push(`## Frame queue (\`pnpm bench:queue\`, ${String(queue.date).slice(0, 10)})
+
+One producer, two consumer processes, ${queue.payloadBytes} B JPEG frames, against
+\`redis-benchmark -t lpush -d 50000\` on the same private server in the same run. Latency is
+push→pop at half the maximum rate. Target: \`fifo\` ratio ≥ 0.7 and p99 < 5 ms.
+
+${table(
+  [
+    'policy',
+    'frames/s',
+    'redis-benchmark LPUSH/s',
+    'ratio',
+    'p50 ms',
+    'p99 ms',
+    'CPU cores producer/consumers/redis',
+  ],
+  rows.map((r) => {
+    const cpu = r.cpuCores as Json;
+    return [
+      r.policy,
+      r.framesPerSec,
+      r.redisLimitPerSec,
+      r.ratio,
+      r.p50Ms,
+      r.p99Ms,
+      `${cpu.producer}/${cpu.consumers}/${cpu.redis}`,
+    ];
+  }),
+)}`);
+}
+
+const models = read('models');
+if (models) {
+  sections.push(`## Models (\`pnpm bench:models\`, ${String(models.date).slice(0, 10)})
+
+One inference, median, onnxruntime-node against the original TensorFlow.js graph on the
+pure-JS CPU backend.
+
+${table(
+  ['model', 'input', 'ORT 1 thread ms', 'ORT 2 threads ms', 'TF.js CPU ms'],
+  (models.results as Json[]).map((r) => [
+    r.model,
+    r.input,
+    r.ortThreads1Ms,
+    r.ortThreads2Ms,
+    r.tfjsCpuMs,
+  ]),
+)}`);
+}
+
+const worker = read('worker');
+if (worker) {
+  sections.push(`## Worker (\`pnpm bench:worker\`, ${String(worker.date).slice(0, 10)})
+
+\`ei worker\` on a queue that never runs dry (${worker.frame}) against bare \`session.run\`
+of the same model, one intra-op thread. Target: ≥ 0.95 of the model's own speed.
+
+${table(
+  ['model', 'model fps', 'worker fps', 'ratio', 'RSS MB', 'model on main thread: fps (ratio)'],
+  (worker.results as Json[]).map((r) => [
+    r.model,
+    r.pureFps,
+    r.workerFps,
+    r.ratio,
+    r.rssMB,
+    `${r.mainThreadWorkerFps} (${r.mainThreadRatio})`,
+  ]),
+)}`);
+}
+
+const producer = read('producer');
+if (producer) {
+  const per = producer.perStream as Json;
+  const stream = producer.stream as Json;
+  sections.push(`## Producer (\`pnpm bench:producer\`, ${String(producer.date).slice(0, 10)})
+
+Per ${stream.width}x${stream.height} stream at ${stream.fps} fps: ${per.nodePercentOfCore} % of a
+core in Node and ${per.ffmpegPercentOfCore} % in its ffmpeg; ${producer.maxStreamsAtFullRate}
+streams at full rate in one process (limited by ${producer.limitedBy}).`);
+}
+
+const gateway = read('gateway');
+if (gateway) {
+  const rows = gateway.results as Json[];
+  sections.push(`## Gateway (\`pnpm bench:gateway\`, ${String(gateway.date).slice(0, 10)})
+
+Results of 16 streams × 15 fps with ${gateway.payloadBytes} B frames published through the
+result bus, relayed to websocket clients. Targets: p99 < 10 ms, gateway < 50 % of one core.
+
+${table(
+  [
+    'streams × fps',
+    'clients',
+    'delivered / expected',
+    'skipped',
+    'p50 ms',
+    'p99 ms',
+    'gateway CPU (cores)',
+  ],
+  rows.map((r) => [
+    `${r.streams} × ${r.fps}`,
+    r.clients,
+    `${r.delivered} / ${r.expected}`,
+    r.skipped,
+    r.p50Ms,
+    r.p99Ms,
+    r.gatewayCpu,
+  ]),
+)}`);
+}
+
+const dashboard = read('dashboard');
+if (dashboard) {
+  const js = dashboard.js as Json;
+  const main = dashboard.mainThread as Json;
+  const frames = dashboard.frames as Json;
+  const memory = dashboard.memory as Json;
+  const load = dashboard.load as Json;
+  const heap = memory.growth as Json;
+  sections.push(`## Dashboard (\`pnpm bench:dashboard\`, ${String(dashboard.date).slice(0, 10)})
+
+${load.streams} streams × ${load.fps} fps of live results through the real gateway into
+headless Chromium (${dashboard.browser}), ${load.minutes} minutes.
+
+${table(
+  ['budget', 'measured', 'status'],
+  [
+    ['gzipped JS < 200 KB', `${((js.gzipBytes as number) / 1024).toFixed(1)} KB`, yes(js.met)],
+    ['main thread busy < 50 %', pct(main.busyShare as number), yes(main.met)],
+    [
+      'no memory growth (< 10 %)',
+      `JS heap ${pct(heap.jsHeapUsed as number)}, DOM nodes ${pct(heap.nodes as number)}`,
+      yes(memory.met),
+    ],
+  ],
+)}
+
+Frames painted: ${frames.paintedPerSecond}/s (${frames.paintedPerTilePerSecond} per tile) of
+${frames.publishedPerSecond}/s published; the gateway skipped ${frames.skippedByGatewayPerSecond}/s
+for the page's connection under backpressure.`);
+}
+
+const e2e = read('e2e');
+if (e2e) {
+  const load = e2e.load as Json[];
+  const policies = e2e.policies as Json[];
+  const scaling = e2e.scaling as Json;
+  const memory = e2e.memory as Json;
+  const targets = e2e.targets as Json;
+  const ms = (p: unknown) => (p ? `${(p as Json).p50} / ${(p as Json).p99}` : '–');
+  const cpu = (c: unknown) => {
+    const x = c as Json;
+    return `${x.producer}/${x.workers}/${x.gateway}/${x.redis}/${x.client}`;
+  };
+  sections.push(`## End to end (\`pnpm bench:e2e\`, ${String(e2e.date).slice(0, 10)})
+
+${e2e.clip}; ${e2e.model}; gateway; one websocket client. One worker's capacity under
+overload: **${e2e.capacityFps} fps** (inference p50 ${e2e.inferenceMs} ms). Latency is capture
+(the producer's timestamp) to receipt by the client; age is capture to dequeue by a worker.
+
+${table(
+  [
+    'load',
+    'streams × fps',
+    'offered fps',
+    'delivered fps',
+    'dropped',
+    'latency p50 / p99 ms',
+    'age p50 / p99 ms',
+    'relay p50 / p99 ms',
+    'CPU cores producer/workers/gateway/redis/client',
+    'produced = inferred + dropped',
+  ],
+  load.map((l) => [
+    `${l.level}×`,
+    `${l.streams} × ${l.streamFps}`,
+    l.offeredFps,
+    l.deliveredFps,
+    pct(l.dropRate as number),
+    ms(l.latencyMs),
+    ms(l.ageMs),
+    ms((l.stagesMs as Json | undefined)?.relay),
+    cpu(l.cpu),
+    `${(l.accounting as Json).produced} = ${(l.accounting as Json).inferred} + ${(l.accounting as Json).dropped} (${(l.accounting as Json).balanced ? 'exact' : 'OFF'})`,
+  ]),
+)}
+
+Policies under the same 3× overload:
+
+${table(
+  [
+    'policy',
+    'delivered fps',
+    'age at inference p50 / p99 ms',
+    'latency p50 / p99 ms',
+    'fairness (Jain index)',
+    'least / most served stream',
+  ],
+  policies.map((p) => [
+    p.policy,
+    p.deliveredFps,
+    ms(p.ageMs),
+    ms(p.latencyMs),
+    (p.fairness as Json).jain,
+    (p.fairness as Json).minOverMax,
+  ]),
+)}
+
+Scaling on the two cores: one single-threaded worker ${scaling.oneWorkerFps} fps, two
+${scaling.twoWorkersFps} fps: **${scaling.ratio}×**.
+
+Memory over ${memory.minutes} minutes at 1× (${memory.loadFps} fps):
+
+${table(
+  ['service', 'RSS after warm-up MB', 'RSS at end MB', 'max MB', 'growth'],
+  (memory.services as Json[]).map((s) => [
+    s.name,
+    s.afterWarmUpMB,
+    s.endMB,
+    s.maxMB,
+    pct(s.growth as number),
+  ]),
+)}
+
+${table(
+  ['target', 'status'],
+  [
+    ['0.5×: latency p99 ≤ inference + 25 ms', yes(targets.halfLoadP99WithinInferencePlus25Ms)],
+    ['3× with `latest`: age p99 < 2 × inference', yes(targets.overloadAgeP99Below2xInference)],
+    ['every frame accounted for', yes(targets.everyFrameAccounted)],
+    ['2 workers ≥ 1.8 × 1 worker', yes(targets.scalingAtLeast1_8x)],
+    ['RSS growth < 10 % after warm-up', yes(targets.memoryGrowthBelow10Percent)],
+  ],
+)}`);
+}
+
+const page = `# Performance
+
+Generated by \`pnpm bench\` (\`bench/report.ts\`) from \`bench/results/*.json\`; do not edit by
+hand. Each benchmark states what it measures in the header of its file in \`bench/\`.
+
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB,
+Node ${process.version}, Linux. Written ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at
+commit \`${commit}\` (the results carry their own dates).
+
+${sections.join('\n\n')}
+`;
+writeFileSync(out, page);
+console.log('wrote docs/performance.md');
