@@ -1,39 +1,22 @@
 /**
- * Shapes of the gateway's REST answers (services/gateway/src/routes/api-routes.ts, fields
- * from the stream and worker registries of @ei/core). Written out here because the
- * dashboard may import only the browser-safe part of @ei/core.
+ * Shapes of the gateway's REST answers (services/gateway/src/routes/api-routes.ts). Stream
+ * and event entries are the core registry's own types; the per-type views are the
+ * gateway's aggregation of them.
  */
+import type { StreamInfo, WorkerStatus } from '@ei/core/browser';
 
-export type StreamState = 'connecting' | 'live' | 'retrying' | 'stopped';
+export type { PlatformEvent, StreamState } from '@ei/core/browser';
 
-export interface StreamView {
-  id: string;
-  type: string;
-  /** Source URL or path, any password replaced by `***`. */
-  source: string;
-  state: StreamState;
-  host: string;
-  width?: number;
-  height?: number;
-  fps?: number;
-  lastError?: string;
-  frames?: number;
-  reconnects?: number;
-  /** ms since epoch. */
-  firstSeen: number;
-  lastSeen: number;
+/** A stream as GET /api/streams lists it: the registry entry plus its queue counters. */
+export interface StreamView extends StreamInfo {
   queue: { pushed: number; dropped: number };
 }
 
-export interface WorkerView {
-  id: string;
-  host: string;
-  state: 'starting' | 'ready' | 'stopping';
-  inferFps: number;
-  dropFps: number;
-  scaleRatio: number;
-  inferenceMs: number | null;
-}
+/** A worker as GET /api/types lists it under its type. */
+export type WorkerView = Pick<
+  WorkerStatus,
+  'id' | 'host' | 'state' | 'inferFps' | 'dropFps' | 'scaleRatio'
+> & { inferenceMs: number | null };
 
 export interface TypeView {
   name: string;
@@ -48,14 +31,4 @@ export interface TypeView {
   queueDepth: number;
   pushed: number;
   dropped: number;
-}
-
-export interface PlatformEvent {
-  /** ms since epoch. */
-  at: number;
-  kind: 'scale' | 'restart';
-  subject: string;
-  message: string;
-  from?: number;
-  to?: number;
 }

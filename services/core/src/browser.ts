@@ -1,4 +1,7 @@
-/** Browser-safe part of @ei/core: result types and the live result codec. No Node modules. */
+/**
+ * Browser-safe part of @ei/core: the live result codec and the types the gateway's answers
+ * carry (type-only exports: nothing of their Node modules reaches a bundle).
+ */
 export type {
   Detection,
   InferenceResult,
@@ -11,3 +14,6 @@ export {
   ResultDecodeError,
   RESULT_VERSION,
 } from './results/result-codec.js';
+export type { PlatformEvent } from './events/event-log.js';
+export type { StreamInfo, StreamState } from './registry/stream-registry.js';
+export type { WorkerStatus } from './registry/worker-registry.js';

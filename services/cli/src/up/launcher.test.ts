@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRedis, EventLog, freePort, loadConfig, type PlatformEvent } from '@ei/core';
-import { startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import { descendants, isAlive, startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launch, REPO_ROOT, type Launched } from './launcher.js';
 
@@ -27,39 +26,6 @@ async function until<T>(
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(200);
-  }
-}
-
-/** Every process below `root` (children, grandchildren, ...), from /proc. */
-function descendants(root: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Field 4 of /proc/<pid>/stat is the parent pid; the name (field 2) may hold spaces.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      continue; // exited while we looked
-    }
-  }
-  const found: number[] = [];
-  const walk = (pid: number): void => {
-    for (const child of parents.get(pid) ?? []) {
-      found.push(child);
-      walk(child);
-    }
-  };
-  walk(root);
-  return found;
-}
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -150,7 +116,7 @@ describe('ei up', () => {
       await launched?.stop();
     }
     // Every process `ei up` started is gone.
-    expect(descendants(process.pid).filter((pid) => !before.has(pid) && alive(pid))).toEqual([]);
+    expect(descendants(process.pid).filter((pid) => !before.has(pid) && isAlive(pid))).toEqual([]);
   }, 180_000);
 
   it('stops every child on SIGTERM and exits 0, leaving no orphans', async () => {
@@ -185,7 +151,7 @@ describe('ei up', () => {
       expect(children.length).toBeGreaterThanOrEqual(3);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      await until(() => children.every((pid) => !alive(pid)), 'every child to exit', 10_000);
+      await until(() => children.every((pid) => !isAlive(pid)), 'every child to exit', 10_000);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

@@ -2,3 +2,11 @@
 export { freePort } from '../net/free-port.js';
 export { startPrivateRedis, type PrivateRedis } from './redis-server.js';
 export { sampleJpeg } from './sample-jpeg.js';
+export {
+  commandLine,
+  cpuSeconds,
+  descendants,
+  isAlive,
+  rssMB,
+  treeCpuSeconds,
+} from './process-stats.js';
