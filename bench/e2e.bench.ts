@@ -15,7 +15,6 @@
  * Writes bench/results/e2e.json. BENCH_SECONDS (default 30) sets each measured window.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +29,13 @@ import {
   type InferenceResult,
   type QueuePolicy,
 } from '@ei/core';
-import { startPrivateRedis } from '@ei/core/testing';
+import {
+  commandLine,
+  descendants,
+  rssMB,
+  startPrivateRedis,
+  treeCpuSeconds,
+} from '@ei/core/testing';
 import { WebSocket } from 'ws';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -38,14 +43,13 @@ const WARMUP_SECONDS = 8;
 const MEMORY_MINUTES = Number(process.env.BENCH_MEMORY_MINUTES ?? 10);
 const TYPE = 'people';
 /**
- * Streams run at up to 15 fps, a usual camera rate (ffmpeg's fps filter repeats frames of
- * the 10 fps clip); a higher load means more streams.
+ * Streams run at up to 15 fps, a usual camera rate, taken from the 24 fps sample clip (a
+ * 10 fps clip would need repeated frames, which arrive in pairs and make drops of their
+ * own); a higher load means more streams.
  */
 const MAX_STREAM_FPS = 15;
 const CLI = fileURLToPath(new URL('../services/cli/bin/ei.js', import.meta.url));
-const CLIP = fileURLToPath(
-  new URL('../services/cli/defaults/samples/street-people-cars.mp4', import.meta.url),
-);
+const CLIP = fileURLToPath(new URL('../services/cli/defaults/samples/faces.mp4', import.meta.url));
 
 const server = await startPrivateRedis();
 const redis = createRedis({ url: server.url });
@@ -56,7 +60,7 @@ const children = new Set<ChildProcess>();
 await writeConfig('latest', []);
 const gateway = start('gateway', ['gateway', '--port', String(gatewayPort)], configFile('latest'));
 await untilHttp(`http://127.0.0.1:${gatewayPort}/healthz`);
-const redisPid = descendants(process.pid).find((pid) => cmdline(pid).includes('redis-server'))!;
+const redisPid = descendants(process.pid).find((pid) => commandLine(pid).includes('redis-server'))!;
 
 try {
   // Capacity: one worker, clearly overloaded.
@@ -88,7 +92,7 @@ try {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     model: 'nanodet (416x416), 1 intra-op thread per worker',
-    clip: '640x480 H.264, looped, one ffmpeg per stream in one `ei produce` process',
+    clip: 'faces.mp4 (640x470, 24 fps H.264) looped, one ffmpeg per stream in one `ei produce` process',
     inferenceMs: calibration.inferenceMsP50,
     capacityFps: round(capacity),
     load: load.map(summary),
@@ -168,7 +172,7 @@ async function phase(options: PhaseOptions) {
     gateway: [gateway.pid!],
     redis: [redisPid],
   };
-  const cpuBefore = cpuSeconds(pids);
+  const cpuBefore = cpuSecondsOf(pids);
   const benchCpuBefore = process.cpuUsage();
   client.reset();
   const queue = new FrameQueue({
@@ -183,7 +187,7 @@ async function phase(options: PhaseOptions) {
   await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
   const elapsed = (performance.now() - started) / 1000;
   const statsAfter = await queue.stats();
-  const cpuAfter = cpuSeconds(pids);
+  const cpuAfter = cpuSecondsOf(pids);
   const benchCpu = process.cpuUsage(benchCpuBefore);
   const window = client.snapshot();
 
@@ -409,60 +413,13 @@ async function untilHttp(url: string): Promise<void> {
   throw new Error(`${url} does not answer`);
 }
 
-/** CPU seconds (user + system) of each group of processes and all their descendants. */
-function cpuSeconds<K extends string>(groups: Record<K, number[]>): Record<K, number> {
-  const ticks = 100; // USER_HZ on Linux
+/** CPU seconds of each group of processes with their descendants. */
+function cpuSecondsOf<K extends string>(groups: Record<K, number[]>): Record<K, number> {
   const out = {} as Record<K, number>;
   for (const [name, roots] of Object.entries(groups) as [K, number[]][]) {
-    let total = 0;
-    for (const pid of roots.flatMap((root) => [root, ...descendants(root)])) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        total += (Number(fields[11]) + Number(fields[12])) / ticks;
-      } catch {
-        continue;
-      }
-    }
-    out[name] = total;
+    out[name] = treeCpuSeconds(roots);
   }
   return out;
-}
-
-function descendants(root: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      continue;
-    }
-  }
-  const found: number[] = [];
-  const walk = (pid: number): void => {
-    for (const child of parents.get(pid) ?? []) {
-      found.push(child);
-      walk(child);
-    }
-  };
-  walk(root);
-  return found;
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function rssMB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 function percentiles(values: number[]): { p50: number; p99: number } {
