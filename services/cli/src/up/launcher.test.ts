@@ -119,14 +119,15 @@ describe('ei up', () => {
     expect(descendants(process.pid).filter((pid) => !before.has(pid) && isAlive(pid))).toEqual([]);
   }, 180_000);
 
-  it('stops every child on SIGTERM and exits 0, leaving no orphans', async () => {
+  it('stops every child in order on Ctrl-C (SIGINT to its process group) and exits 0, leaving no orphans', async () => {
     const configFile = join(dir, 'one.yaml');
     await writeFile(configFile, yamlConfig(redis.url, 1));
     const port = await freePort();
     const child = spawn(
       process.execPath,
       [CLI_BIN, 'up', '--config', configFile, '--port', String(port), '--no-build'],
-      { cwd: REPO_ROOT },
+      // Its own process group, like a shell's foreground job.
+      { cwd: REPO_ROOT, detached: true },
     );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -149,8 +150,11 @@ describe('ei up', () => {
       const children = descendants(child.pid!);
       // gateway, one worker, one producer (and the producer's ffmpeg).
       expect(children.length).toBeGreaterThanOrEqual(3);
-      child.kill('SIGTERM');
+      process.kill(-child.pid!, 'SIGINT'); // what a terminal's Ctrl-C does
       expect(await exited).toBe(0);
+      // The launcher stopped each child itself; none went down on its own.
+      expect(output).not.toContain('finished (code 0)');
+      expect(output).toMatch(/\[worker:people#1\].*stopped/);
       await until(() => children.every((pid) => !isAlive(pid)), 'every child to exit', 10_000);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

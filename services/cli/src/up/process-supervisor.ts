@@ -111,6 +111,9 @@ export class ProcessSupervisor {
     const child = spawn(spec.command, [...spec.args], {
       env: { ...process.env, ...spec.env, EI_SUPERVISED: '1' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which
+      // then stops the children in order (producers first) instead of all at once.
+      detached: true,
     });
     entry.process = child;
     entry.startedAt = Date.now();
