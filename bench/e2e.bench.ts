@@ -95,10 +95,10 @@ try {
     clip: 'faces.mp4 (640x470, 24 fps H.264) looped, one ffmpeg per stream in one `ei produce` process',
     inferenceMs: calibration.inferenceMsP50,
     capacityFps: round(capacity),
-    load: load.map(summary),
+    load,
     policies: [
-      { policy: 'latest', ...summary(latest3x) },
-      { policy: 'fifo', ...summary(fifo) },
+      { policy: 'latest', ...latest3x },
+      { policy: 'fifo', ...fifo },
     ],
     scaling: {
       oneWorkerFps: round(one.deliveredFps),
@@ -219,7 +219,7 @@ async function phase(options: PhaseOptions) {
     streams,
     streamFps: round(streamFps),
     offeredFps: round(pushed / elapsed),
-    deliveredFps: window.received / elapsed,
+    deliveredFps: round(window.received / elapsed),
     dropRate: round(pushed > 0 ? dropped / pushed : 0, 3),
     latencyMs: percentiles(window.latencies),
     ageMs: percentiles(window.ages),
@@ -250,6 +250,8 @@ async function phase(options: PhaseOptions) {
   );
   return result;
 }
+
+type Phase = Awaited<ReturnType<typeof phase>>;
 
 /** RSS of every service, sampled every 10 s over MEMORY_MINUTES at 1× load. */
 async function memoryRun(capacity: number) {
@@ -436,15 +438,9 @@ function jain(values: number[]): number {
   return squares === 0 ? 1 : (sum * sum) / (values.length * squares);
 }
 
-function summary<T extends { deliveredFps: number }>(p: T) {
-  return { ...p, deliveredFps: round(p.deliveredFps) };
-}
-
 function printTables(result: {
-  load: ReturnType<typeof summary<Awaited<ReturnType<typeof phase>> & { level: number }>>[];
-  policies: (ReturnType<typeof summary<Awaited<ReturnType<typeof phase>>>> & {
-    policy: string;
-  })[];
+  load: (Phase & { level: number })[];
+  policies: (Phase & { policy: string })[];
   scaling: { oneWorkerFps: number; twoWorkersFps: number; ratio: number };
   memory: Awaited<ReturnType<typeof memoryRun>>;
   targets: Record<string, boolean>;

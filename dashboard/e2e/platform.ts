@@ -1,9 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRedis, parseConfig, waitUntilReady, type EiConfig, type Redis } from '@ei/core';
-import { startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import { startPrivateRedis, waitFor as pollUntil, type PrivateRedis } from '@ei/core/testing';
 import { startGateway, type RunningGateway } from '@ei/gateway';
 import { DIST_DIR } from './dashboard-build.js';
+
+/** Core's waitFor with a longer default: a browser, a worker and ffmpeg start first. */
+export function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  return pollUntil(what, check, timeoutMs, 100);
+}
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** 4 s of pedestrians at 640x480, 10 fps (committed with the producer's tests). */
@@ -165,28 +174,4 @@ function spawnEi(args: string[], redisUrl: string): ManagedProcess {
       killGroup(child, 'SIGKILL', true);
     },
   };
-}
-
-/** Polls until `check` returns something other than undefined/false. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

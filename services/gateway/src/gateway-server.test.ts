@@ -12,7 +12,7 @@ import {
   type InferenceResult,
   type Redis,
 } from '@ei/core';
-import { sampleJpeg, startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import { type PrivateRedis, sampleJpeg, startPrivateRedis, waitFor } from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startGateway, type RunningGateway } from './gateway-server.js';
@@ -89,15 +89,9 @@ async function openWs(
   return { ws, frames, texts };
 }
 
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Polls `condition` every 20 ms (core's waitFor). */
+function until(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
+  return waitFor('a condition', condition, timeoutMs, 20);
 }
 
 describe('gateway REST', () => {

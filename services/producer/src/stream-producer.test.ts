@@ -11,12 +11,12 @@ import {
   type QueuePolicy,
   type Redis,
 } from '@ei/core';
-import { freePort, startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import { freePort, startPrivateRedis, waitFor, type PrivateRedis } from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locateFfmpeg } from './ffmpeg/locate-ffmpeg.js';
 import { createProducerMetrics, type ProducerMetrics } from './metrics/producer-metrics.js';
 import { StreamProducer, type ProducedStreamConfig } from './stream-producer.js';
-import { FIXTURE_CLIP, FIXTURE_CLIP_FRAMES, waitFor } from './testing/fixtures.js';
+import { FIXTURE_CLIP, FIXTURE_CLIP_FRAMES } from './testing/fixtures.js';
 import { MjpegHttpServer } from './testing/mjpeg-http-server.js';
 import { RtspTestServer } from './testing/rtsp-test-server.js';
 

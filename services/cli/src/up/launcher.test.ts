@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRedis, EventLog, freePort, loadConfig, type PlatformEvent } from '@ei/core';
-import { descendants, isAlive, startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import {
+  descendants,
+  isAlive,
+  startPrivateRedis,
+  waitFor,
+  type PrivateRedis,
+} from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launch, REPO_ROOT, type Launched } from './launcher.js';
 
@@ -13,21 +19,6 @@ const CLIP = fileURLToPath(
   new URL('../../defaults/samples/street-people-cars.mp4', import.meta.url),
 );
 const CLI_BIN = join(REPO_ROOT, 'services/cli/bin/ei.js');
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until<T>(
-  probe: () => T | Promise<T>,
-  what: string,
-  timeoutMs: number,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 /** A config of one type (`people`, 1 to 2 workers) with `streams` looping the clip. */
 function yamlConfig(redisUrl: string, streams: number, window = 2000): string {
@@ -79,7 +70,7 @@ describe('ei up', () => {
       expect(up.workers('people')).toBe(1);
 
       // Four streams at 10 fps are about twice what one worker infers on two cores.
-      await until(() => up.workers('people') === 2, 'scale-up to 2 workers', 90_000);
+      await waitFor('scale-up to 2 workers', () => up.workers('people') === 2, 90_000, 200);
       const events = new EventLog(client, config.redis.keyPrefix);
       const scaleUp = (await events.recent()).find((e) => e.kind === 'scale' && e.to === 2);
       expect(scaleUp).toMatchObject({ subject: 'people', from: 1, to: 2 });
@@ -89,19 +80,20 @@ describe('ei up', () => {
       const producers = up.supervisor.names().filter((n) => n.startsWith('producer:'));
       expect(producers).toHaveLength(4);
       await Promise.all(producers.map((name) => up.supervisor.stop(name)));
-      await until(() => up.workers('people') === 1, 'scale-down to 1 worker', 60_000);
+      await waitFor('scale-down to 1 worker', () => up.workers('people') === 1, 60_000, 200);
       const scaleDown = (await events.recent()).find((e) => e.kind === 'scale' && e.to === 1);
       expect(scaleDown).toMatchObject({ subject: 'people', from: 2, to: 1 });
       expect(scaleDown!.at).toBeGreaterThan(scaleUp!.at);
 
       // The dashboard shows the same events, through the gateway.
-      const response = await until(
-        async () => {
-          const r = await fetch(`http://127.0.0.1:${gatewayPort}/api/events`).catch(() => null);
-          return r?.ok ? r : null;
-        },
+      const response = await waitFor(
         'the gateway',
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${gatewayPort}/api/events`);
+          return r.ok ? r : undefined;
+        },
         15_000,
+        200,
       );
       const { events: shown } = (await response.json()) as { events: PlatformEvent[] };
       expect(shown.filter((e) => e.kind === 'scale').map((e) => [e.from, e.to])).toEqual([
@@ -134,18 +126,23 @@ describe('ei up', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      await until(() => output.includes('Dashboard:'), 'the dashboard URL', 30_000);
+      await waitFor('the dashboard URL', () => output.includes('Dashboard:'), 30_000, 200);
       expect(output).toContain(`http://localhost:${port}/`);
+      const results = (): Promise<Response> =>
+        fetch(`http://127.0.0.1:${port}/api/results?stream=cam1&limit=1`);
+      // The URL is printed once the gateway answers.
+      expect((await results()).status).toBe(200);
       // The stream is announced and its results arrive: the whole chain runs.
-      await until(
+      await waitFor(
+        'a result of cam1',
         async () => {
-          const r = await fetch(`http://127.0.0.1:${port}/api/results?stream=cam1&limit=1`);
-          expect(r.status).toBe(200); // the URL is printed once the gateway answers
+          const r = await results();
+          expect(r.status).toBe(200);
           const body = (await r.json()) as { results: unknown[] };
           return body.results.length > 0;
         },
-        'a result of cam1',
         60_000,
+        200,
       );
       const children = descendants(child.pid!);
       // gateway, one worker, one producer (and the producer's ffmpeg).
@@ -155,7 +152,12 @@ describe('ei up', () => {
       // The launcher stopped each child itself; none went down on its own.
       expect(output).not.toContain('finished (code 0)');
       expect(output).toMatch(/\[worker:people#1\].*stopped/);
-      await until(() => children.every((pid) => !isAlive(pid)), 'every child to exit', 10_000);
+      await waitFor(
+        'every child to exit',
+        () => children.every((pid) => !isAlive(pid)),
+        10_000,
+        200,
+      );
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

@@ -153,10 +153,15 @@ export class ProcessSupervisor {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), this.options.stopTimeoutMs);
-      child.once('exit', () => {
+      const done = (): void => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      // 'close' comes once the child's output is read to the end, so its last log lines
+      // are written before we go on (and perhaps exit). A grandchild that still holds the
+      // pipes must not hold us: after 'exit', wait at most a second for them.
+      child.once('close', done);
+      child.once('exit', () => setTimeout(done, 1000).unref());
       child.kill('SIGTERM');
     });
   }

@@ -10,3 +10,4 @@ export {
   rssMB,
   treeCpuSeconds,
 } from './process-stats.js';
+export { waitFor } from './wait-for.js';
