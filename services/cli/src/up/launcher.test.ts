@@ -21,11 +21,11 @@ const CLIP = fileURLToPath(
 const CLI_BIN = join(REPO_ROOT, 'services/cli/bin/ei.js');
 
 /** A config of one type (`people`, 1 to 2 workers) with `streams` looping the clip. */
-function yamlConfig(redisUrl: string, streams: number, window = 2000): string {
+function yamlConfig(redisUrl: string, streams: number, keyPrefix: string): string {
   const lines = [
-    `redis: { url: '${redisUrl}' }`,
+    `redis: { url: '${redisUrl}', keyPrefix: '${keyPrefix}' }`,
     `log: { level: info, format: json }`,
-    `autoscaler: { intervalMs: 500, scaleDownWindowMs: ${window} }`,
+    `autoscaler: { intervalMs: 500, scaleDownWindowMs: 2000 }`,
     `types:`,
     `  people: { model: nanodet, classes: [person], minWorkers: 1, maxWorkers: 2 }`,
     `streams:`,
@@ -51,7 +51,7 @@ describe('ei up', () => {
 
   it('scales one type 1 → 2 workers under four streams and back to 1 when they stop', async () => {
     const configFile = join(dir, 'elastic.yaml');
-    await writeFile(configFile, yamlConfig(redis.url, 4));
+    await writeFile(configFile, yamlConfig(redis.url, 4, 'elastic:'));
     const config = await loadConfig({ file: configFile, env: {} });
     const lines: string[] = [];
     const gatewayPort = await freePort();
@@ -113,7 +113,8 @@ describe('ei up', () => {
 
   it('stops every child in order on Ctrl-C (SIGINT to its process group) and exits 0, leaving no orphans', async () => {
     const configFile = join(dir, 'one.yaml');
-    await writeFile(configFile, yamlConfig(redis.url, 1));
+    // Its own keys: results the other test left in this Redis must not count as this run's.
+    await writeFile(configFile, yamlConfig(redis.url, 1, 'ctrl-c:'));
     const port = await freePort();
     const child = spawn(
       process.execPath,
