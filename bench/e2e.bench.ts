@@ -25,6 +25,7 @@ import {
   FrameQueue,
   freePort,
   ResultBus,
+  SERVICE_NODE_FLAGS,
   waitUntilReady,
   type InferenceResult,
   type QueuePolicy,
@@ -377,7 +378,7 @@ async function writeConfig(policy: QueuePolicy, streams: string[], streamFps = 1
 
 function start(name: string, args: string[], config: string): ChildProcess {
   // With an IPC channel and EI_SUPERVISED the child exits when this process dies, however.
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, CLI, ...args], {
     env: {
       ...process.env,
       EI_CONFIG: config,

@@ -2,58 +2,76 @@
  * pnpm bench:queue — frame queue throughput and latency for each policy, against the raw
  * Redis limit measured in the same run on the same private server.
  *
- * Per policy: one producer (frames of a real 56 KB 640x480 JPEG, up to 32 pushes in
- * flight) and two consumers, each in its own process like real workers. First at
- * full speed (framesPerSec = frames consumed per second), then paced at half that rate
- * for push-to-pop latency. Writes bench/results/queue.json.
+ * Per policy, on a fresh private Redis:
+ *   limit     `redis-benchmark -t lpush -d 50000 -n 20000`, three times (flushed after
+ *             each), the median. The default 100,000 pushes grow one list to 5 GB: the
+ *             first such run on a machine pays for fresh memory pages and measured 8.7k
+ *             and 15.8k/s here (DESIGN.md's 5.5-6.7k/s is that figure), later runs 26k/s,
+ *             so it is no stable yardstick. 20,000 pushes give the steady figure.
+ *   queue     one producer (frames of a real 56 KB 640x480 JPEG, up to 32 pushes in
+ *             flight) and two consumers, each in its own process like real workers and
+ *             kept running through the policy's phases: a warm-up, then full speed
+ *             (framesPerSec = frames consumed per second), then paced at half that rate
+ *             for push-to-pop latency. Producer and consumers run with the services'
+ *             Node flags (SERVICE_NODE_FLAGS), as `ei produce` and `ei worker` do.
+ * Writes bench/results/queue.json.
  */
-import { execFile } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRedis, FrameQueue, waitUntilReady, type QueuePolicy } from '@ei/core';
+import {
+  createRedis,
+  FrameQueue,
+  SERVICE_NODE_FLAGS,
+  waitUntilReady,
+  type QueuePolicy,
+  type Redis,
+} from '@ei/core';
 import { sampleJpeg, startPrivateRedis } from '@ei/core/testing';
+import type { PhaseReport } from './queue-consumer.process.ts';
 
 const POLICIES = (process.env.BENCH_POLICIES ?? 'fifo,latest,lossless').split(',') as QueuePolicy[];
 const FULL_SPEED_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 4);
+const WARMUP_SECONDS = 2;
 const STREAMS = 8;
 const IN_FLIGHT = 32;
 
-const server = await startPrivateRedis();
-const redis = createRedis({ url: server.url });
-await waitUntilReady(redis);
 const jpeg = sampleJpeg();
 const now = (): number => performance.timeOrigin + performance.now();
 
 const rows = [];
 for (const policy of POLICIES) {
-  // The limit is measured right before each policy, on the same server, so the ratio
-  // compares runs made under the same conditions. redis-benchmark varies from run to
-  // run (it grows one list to 1 GB): the median of three.
-  const limits = [];
-  for (let i = 0; i < 3; i++) limits.push(await redisBenchmarkLpush(server.port));
-  const limit = percentile(limits, 0.5);
-  console.log(
-    `redis-benchmark LPUSH 50 KB: ${limits.map((l) => l.toFixed(0)).join(', ')}/s (median ${limit.toFixed(0)})`,
-  );
-  const full = await run(policy, undefined, FULL_SPEED_SECONDS);
-  const paced = await run(policy, full.consumedPerSec / 2, PACED_SECONDS);
-  const row = {
-    policy,
-    framesPerSec: round(full.consumedPerSec),
-    pushedPerSec: round(full.pushedPerSec),
-    droppedPerSec: round(full.droppedPerSec),
-    redisLimitPerSec: round(limit),
-    ratio: round(full.consumedPerSec / limit, 3),
-    pacedRatePerSec: round(full.consumedPerSec / 2),
-    cpuCores: full.cpu,
-    p50Ms: round(percentile(paced.latencies, 0.5), 3),
-    p99Ms: round(percentile(paced.latencies, 0.99), 3),
-  };
-  console.log(JSON.stringify(row));
-  rows.push(row);
+  const server = await startPrivateRedis();
+  const redis = createRedis({ url: server.url });
+  try {
+    await waitUntilReady(redis);
+    const limits = [];
+    for (let i = 0; i < 3; i++) limits.push(await redisBenchmarkLpush(server.port));
+    const limit = percentile(limits, 0.5);
+    console.log(
+      `${policy}: redis-benchmark LPUSH 50 KB ${limits.map((l) => l.toFixed(0)).join(', ')}/s (median ${limit.toFixed(0)})`,
+    );
+    const { full, paced } = await measureQueue(redis, server.url, policy);
+    const row = {
+      policy,
+      framesPerSec: round(full.consumedPerSec),
+      pushedPerSec: round(full.pushedPerSec),
+      droppedPerSec: round(full.droppedPerSec),
+      redisLimitPerSec: round(limit),
+      ratio: round(full.consumedPerSec / limit, 3),
+      pacedRatePerSec: round(full.consumedPerSec / 2),
+      cpuCores: full.cpu,
+      p50Ms: round(percentile(paced.latencies, 0.5), 3),
+      p99Ms: round(percentile(paced.latencies, 0.99), 3),
+    };
+    console.log(JSON.stringify(row));
+    rows.push(row);
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
 }
 
 console.log('\npolicy    frames/s  redis limit/s  ratio  p50 ms  p99 ms (at half rate)');
@@ -77,19 +95,45 @@ await writeFile(
   ) + '\n',
 );
 console.log('wrote bench/results/queue.json');
-redis.disconnect();
-await server.stop();
 
-async function run(policy: QueuePolicy, ratePerSec: number | undefined, seconds: number) {
-  const keyPrefix = `bench-${policy}-${ratePerSec ? 'paced' : 'full'}:`;
+async function measureQueue(redis: Redis, url: string, policy: QueuePolicy) {
+  const keyPrefix = `bench-${policy}:`;
   const queue = new FrameQueue({ redis, type: 'bench', policy, cap: 256, keyPrefix });
   const consumers: ChildProcess[] = [0, 1].map(() =>
-    fork(new URL('./queue-consumer.process.ts', import.meta.url), [server.url, keyPrefix], {
+    fork(new URL('./queue-consumer.process.ts', import.meta.url), [url, keyPrefix], {
       stdio: 'inherit',
+      // Started like `ei worker`: with the services' Node flags.
+      execArgv: [...process.execArgv, ...SERVICE_NODE_FLAGS],
     }),
   );
-  await Promise.all(consumers.map((c) => new Promise((resolve) => c.once('message', resolve))));
-  const redisCpuBefore = await redisCpuSeconds();
+  try {
+    await Promise.all(consumers.map((c) => new Promise((resolve) => c.once('message', resolve))));
+    await phase(redis, queue, consumers, undefined, WARMUP_SECONDS);
+    const full = await phase(redis, queue, consumers, undefined, FULL_SPEED_SECONDS);
+    const paced = await phase(redis, queue, consumers, full.consumedPerSec / 2, PACED_SECONDS);
+    return { full, paced };
+  } finally {
+    for (const c of consumers) c.send('stop');
+    await Promise.all(
+      consumers.map(
+        (c) =>
+          new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
+      ),
+    );
+    await queue.close();
+  }
+}
+
+/** Pushes for `seconds` (at `ratePerSec`, or as fast as it goes) and collects the consumers' reports. */
+async function phase(
+  redis: Redis,
+  queue: FrameQueue,
+  consumers: ChildProcess[],
+  ratePerSec: number | undefined,
+  seconds: number,
+) {
+  await queue.clear();
+  const redisCpuBefore = await redisCpuSeconds(redis);
   const producerCpuBefore = process.cpuUsage();
   const started = now();
   const deadline = started + seconds * 1000;
@@ -119,53 +163,37 @@ async function run(policy: QueuePolicy, ratePerSec: number | undefined, seconds:
   await Promise.all(inFlight);
   const pushedElapsed = (now() - started) / 1000;
   const producerCpu = process.cpuUsage(producerCpuBefore);
-  const redisCpu = (await redisCpuSeconds()) - redisCpuBefore;
-  const results = await Promise.all(
-    consumers.map(
-      (w) =>
-        new Promise<{ count: number; latencies: number[]; lastAt: number; cpuSeconds: number }>(
-          (resolve) => {
-            w.once('message', (message) =>
-              resolve(
-                message as {
-                  count: number;
-                  latencies: number[];
-                  lastAt: number;
-                  cpuSeconds: number;
-                },
-              ),
-            );
-            w.send('stop');
-          },
-        ),
-    ),
-  );
-  await Promise.all(
+  const redisCpu = (await redisCpuSeconds(redis)) - redisCpuBefore;
+  const reports = await Promise.all(
     consumers.map(
       (c) =>
-        new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
+        new Promise<PhaseReport>((resolve) => {
+          c.once('message', (report) => resolve(report as PhaseReport));
+          c.send('report');
+        }),
     ),
   );
   const stats = await queue.stats();
-  await queue.clear();
-  await queue.close();
-  const consumed = results.reduce((sum, r) => sum + r.count, 0);
-  const lastAt = Math.max(...results.map((r) => r.lastAt));
+  const consumed = reports.reduce((sum, r) => sum + r.count, 0);
+  if (consumed !== stats.popped) {
+    throw new Error(`consumers counted ${consumed} frames, the queue handed out ${stats.popped}`);
+  }
+  const lastAt = Math.max(...reports.map((r) => r.lastAt));
   return {
     consumedPerSec: consumed / ((lastAt - started) / 1000),
     pushedPerSec: stats.pushed / pushedElapsed,
     droppedPerSec: stats.dropped / pushedElapsed,
-    latencies: results.flatMap((r) => r.latencies),
+    latencies: reports.flatMap((r) => r.latencies),
     // CPU used per second of the run, in cores: producer, both consumers, Redis.
     cpu: {
       producer: round((producerCpu.user + producerCpu.system) / 1e6 / pushedElapsed, 2),
-      consumers: round(results.reduce((sum, r) => sum + r.cpuSeconds, 0) / pushedElapsed, 2),
+      consumers: round(reports.reduce((sum, r) => sum + r.cpuSeconds, 0) / pushedElapsed, 2),
       redis: round(redisCpu / pushedElapsed, 2),
     },
   };
 }
 
-async function redisCpuSeconds(): Promise<number> {
+async function redisCpuSeconds(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
   const user = Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0);
   const sys = Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
@@ -173,17 +201,11 @@ async function redisCpuSeconds(): Promise<number> {
 }
 
 async function redisBenchmarkLpush(port: number): Promise<number> {
-  const { stdout } = await promisify(execFile)('redis-benchmark', [
-    '-p',
-    String(port),
-    '-t',
-    'lpush',
-    '-d',
-    '50000',
-    '-n',
-    '20000',
-    '-q',
-  ]);
+  const { stdout } = await promisify(execFile)(
+    'redis-benchmark',
+    ['-p', String(port), '-t', 'lpush', '-d', '50000', '-n', '20000', '-q'],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
   const match = /LPUSH: ([\d.]+) requests per second/.exec(stdout);
   if (!match) throw new Error(`cannot read redis-benchmark output: ${stdout}`);
   await promisify(execFile)('redis-cli', ['-p', String(port), 'FLUSHALL']);

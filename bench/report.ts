@@ -36,9 +36,15 @@ if (queue) {
   const rows = queue.results as Json[];
   sections.push(`## Frame queue (\`pnpm bench:queue\`, ${String(queue.date).slice(0, 10)})
 
-One producer, two consumer processes, ${queue.payloadBytes} B JPEG frames, against
-\`redis-benchmark -t lpush -d 50000\` on the same private server in the same run. Latency is
-push→pop at half the maximum rate. Target: \`fifo\` ratio ≥ 0.7 and p99 < 5 ms.
+One producer, two consumer processes (warm: they run through a warm-up, the full-speed and
+the paced phase), ${queue.payloadBytes} B JPEG frames, with the services' Node flags
+(\`--single-threaded-gc\`). The limit is \`redis-benchmark -t lpush -d 50000 -n 20000\` on
+the same private server in the same run, median of three: LPUSH alone, from a C client,
+already keeps both cores busy, while a queued frame crosses loopback twice and is handled
+by Node on both ends. (The default 100,000 pushes grow a 5 GB list; the first such run on a
+machine pays for fresh memory pages, 8.7k and 15.8k/s here, later ones 26k/s: DESIGN.md's
+5.5-6.7k/s is that first-run figure.) Latency is push→pop at half the maximum rate.
+Target: \`fifo\` ratio ≥ 0.7 and p99 < 5 ms.
 
 ${table(
   [

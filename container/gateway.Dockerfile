@@ -55,5 +55,5 @@ COPY --from=build /app/dashboard/dist ./dashboard/dist
 USER 10001:10001
 EXPOSE 8080
 # node is PID 1: the CLI handles SIGTERM itself (finishes work in hand, then exits).
-ENTRYPOINT ["node", "/app/services/cli/bin/ei.js"]
+ENTRYPOINT ["node", "--single-threaded-gc", "/app/services/cli/bin/ei.js"]
 CMD ["gateway", "--port", "8080"]

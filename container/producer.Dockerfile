@@ -56,6 +56,6 @@ COPY --from=build /app/services ./services
 USER 10001:10001
 EXPOSE 8001
 # node is PID 1: the CLI handles SIGTERM itself (finishes work in hand, then exits).
-ENTRYPOINT ["node", "/app/services/cli/bin/ei.js"]
+ENTRYPOINT ["node", "--single-threaded-gc", "/app/services/cli/bin/ei.js"]
 # Streams of the config file (EI_CONFIG); the sample-infer Deployment passes --source etc.
 CMD ["produce"]

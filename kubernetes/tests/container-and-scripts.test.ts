@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVICE_NODE_FLAGS } from '@ei/core';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kustomize, type K8sObject } from './kustomize.js';
@@ -97,7 +98,10 @@ describe.each(IMAGES)('container/%s.Dockerfile', (image) => {
       'FROM ${NODE_IMAGE}',
     ]);
     expect(instructions).toContain('USER 10001:10001');
-    expect(instructions).toContain('ENTRYPOINT ["node", "/app/services/cli/bin/ei.js"]');
+    // The same Node flags `ei up` gives its children (see @ei/core node-flags.ts).
+    expect(instructions).toContain(
+      `ENTRYPOINT ${JSON.stringify(['node', ...SERVICE_NODE_FLAGS, '/app/services/cli/bin/ei.js']).replaceAll(',', ', ')}`,
+    );
   });
 
   it('has ffmpeg only in the producer and the models only in the worker', () => {

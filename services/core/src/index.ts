@@ -100,6 +100,7 @@ export * from './browser.js';
 
 export { EventLog, type PlatformEvent } from './events/event-log.js';
 export { freePort } from './net/free-port.js';
+export { SERVICE_NODE_FLAGS } from './process/node-flags.js';
 
 export {
   createMetrics,

@@ -3,8 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRedis, EventLog, freePort, loadConfig, type PlatformEvent } from '@ei/core';
 import {
+  createRedis,
+  EventLog,
+  freePort,
+  loadConfig,
+  SERVICE_NODE_FLAGS,
+  type PlatformEvent,
+} from '@ei/core';
+import {
+  commandLine,
   descendants,
   isAlive,
   startPrivateRedis,
@@ -148,6 +156,12 @@ describe('ei up', () => {
       const children = descendants(child.pid!);
       // gateway, one worker, one producer (and the producer's ffmpeg).
       expect(children.length).toBeGreaterThanOrEqual(3);
+      // Every ei service runs with the services' Node flags.
+      const services = children.map(commandLine).filter((line) => line.includes('ei.js'));
+      expect(services.length).toBeGreaterThanOrEqual(3);
+      for (const line of services) {
+        for (const flag of SERVICE_NODE_FLAGS) expect(line).toContain(flag);
+      }
       process.kill(-child.pid!, 'SIGINT'); // what a terminal's Ctrl-C does
       expect(await exited).toBe(0);
       // The launcher stopped each child itself; none went down on its own.

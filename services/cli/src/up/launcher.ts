@@ -8,6 +8,7 @@ import {
   createRedis,
   EventLog,
   freePort,
+  SERVICE_NODE_FLAGS,
   waitUntilReady,
   WorkerRegistry,
   type EiConfig,
@@ -125,7 +126,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       supervisor.start({
         name,
         command: process.execPath,
-        args: [CLI_BIN, ...args],
+        args: [...SERVICE_NODE_FLAGS, CLI_BIN, ...args],
         env: childEnv,
       });
 
