@@ -7,6 +7,7 @@
  *   load      0.5×, 1× and 3× that capacity with the `latest` policy: capture-to-client
  *             latency p50/p99, delivered fps, drop rate, CPU per component, and the
  *             accounting check produced = inferred + dropped + in flight;
+ *   clip rate 0.5× and 3× again with fewer streams at up to the clip's own 24 fps;
  *   policies  the same 3× overload with `latest` and with `fifo` (the reference
  *             behaviour): frame age at inference and per-stream fairness;
  *   scaling   delivered fps with one and with two single-threaded workers;
@@ -49,6 +50,14 @@ const TYPE = 'people';
  * own); a higher load means more streams.
  */
 const MAX_STREAM_FPS = 15;
+/**
+ * The clip's own rate. The same loads again with streams of up to this rate (so fewer of
+ * them): how latency at partial load and freshness under overload depend on the stream
+ * rate (with `latest`, a waiting frame is at most one frame interval old when its turn
+ * comes; at partial load, frames of several streams can arrive together and wait for each
+ * other).
+ */
+const CLIP_FPS = 24;
 const CLI = fileURLToPath(new URL('../services/cli/bin/ei.js', import.meta.url));
 const CLIP = fileURLToPath(new URL('../services/cli/defaults/samples/faces.mp4', import.meta.url));
 
@@ -78,6 +87,19 @@ try {
   }
   const fifo = await phase({ label: '3x fifo', policy: 'fifo', workers: 1, fps: 3 * capacity });
   const latest3x = load.find((l) => l.level === 3)!;
+  const clipRate = [];
+  for (const level of [0.5, 3]) {
+    clipRate.push({
+      level,
+      ...(await phase({
+        label: `${level}x@${CLIP_FPS}`,
+        policy: 'latest',
+        workers: 1,
+        fps: level * capacity,
+        maxStreamFps: CLIP_FPS,
+      })),
+    });
+  }
   // Scaling: just over what two workers serve, so producers cost little and both are busy.
   const one = await phase({ label: '1 worker', policy: 'latest', workers: 1, fps: 2.4 * capacity });
   const two = await phase({
@@ -97,6 +119,7 @@ try {
     inferenceMs: calibration.inferenceMsP50,
     capacityFps: round(capacity),
     load,
+    clipRate: { maxStreamFps: CLIP_FPS, load: clipRate },
     policies: [
       { policy: 'latest', ...latest3x },
       { policy: 'fifo', ...fifo },
@@ -110,8 +133,13 @@ try {
     memory,
     targets: {
       halfLoadP99WithinInferencePlus25Ms: load[0]!.latencyMs.p99 <= calibration.inferenceMsP50 + 25,
+      // The same bound per frame: latency minus the frame's own inference time. The model's
+      // run time alone varies on this VM (p50 33, p99 45 ms when runs are 35 ms apart).
+      halfLoadOverheadP99Within25Ms: load[0]!.overheadMs.p99 <= 25,
       overloadAgeP99Below2xInference: latest3x.ageMs.p99 < 2 * calibration.inferenceMsP50,
-      everyFrameAccounted: [...load, fifo, one, two].every((p) => p.accounting.balanced),
+      everyFrameAccounted: [...load, ...clipRate, fifo, one, two].every(
+        (p) => p.accounting.balanced,
+      ),
       scalingAtLeast1_8x: two.deliveredFps / one.deliveredFps >= 1.8,
       memoryGrowthBelow10Percent: memory.services.every((s) => s.growth < 0.1),
     },
@@ -136,6 +164,8 @@ interface PhaseOptions {
   workers: number;
   /** Total frames per second produced over all streams. */
   fps: number;
+  /** Most frames per second of one stream; more load means more streams. */
+  maxStreamFps?: number;
 }
 
 /**
@@ -145,7 +175,7 @@ interface PhaseOptions {
  */
 async function phase(options: PhaseOptions) {
   await redis.flushall();
-  const streams = Math.max(1, Math.ceil(options.fps / MAX_STREAM_FPS));
+  const streams = Math.max(1, Math.ceil(options.fps / (options.maxStreamFps ?? MAX_STREAM_FPS)));
   const streamFps = options.fps / streams;
   const names = Array.from({ length: streams }, (_, i) => `cam${i + 1}`);
   const config = await writeConfig(options.policy, names, streamFps);
@@ -223,6 +253,8 @@ async function phase(options: PhaseOptions) {
     deliveredFps: round(window.received / elapsed),
     dropRate: round(pushed > 0 ? dropped / pushed : 0, 3),
     latencyMs: percentiles(window.latencies),
+    /** Per frame, latency minus that frame's inference time. */
+    overheadMs: percentiles(window.overhead),
     ageMs: percentiles(window.ages),
     inferenceMsP50: percentiles(window.inference).p50,
     /** Where the latency goes: capture→dequeue, the worker's stages, publish→client. */
@@ -325,6 +357,8 @@ async function connectClient() {
     return {
       received: 0,
       latencies: [] as number[],
+      /** Capture to client minus the frame's own inference: what the platform adds. */
+      overhead: [] as number[],
       ages: [] as number[],
       inference: [] as number[],
       preprocess: [] as number[],
@@ -340,6 +374,7 @@ async function connectClient() {
     const { result } = decodeResultMessage(data) as { result: InferenceResult };
     state.received += 1;
     state.latencies.push(now - result.captureTs);
+    state.overhead.push(now - result.captureTs - result.timings.inferenceMs);
     state.ages.push(result.timings.queueWaitMs);
     state.inference.push(result.timings.inferenceMs);
     state.preprocess.push(result.timings.preprocessMs);
@@ -441,6 +476,7 @@ function jain(values: number[]): number {
 
 function printTables(result: {
   load: (Phase & { level: number })[];
+  clipRate: { load: (Phase & { level: number })[] };
   policies: (Phase & { policy: string })[];
   scaling: { oneWorkerFps: number; twoWorkersFps: number; ratio: number };
   memory: Awaited<ReturnType<typeof memoryRun>>;
@@ -449,7 +485,7 @@ function printTables(result: {
   console.log(
     '\nload  streams  offered fps  delivered fps  drops  p50 ms  p99 ms  CPU producer/workers/gateway/redis',
   );
-  for (const l of result.load) {
+  for (const l of [...result.load, ...result.clipRate.load]) {
     console.log(
       `${`${l.level}x`.padEnd(5)} ${String(l.streams).padStart(7)} ${String(l.offeredFps).padStart(12)} ${String(l.deliveredFps).padStart(14)} ${`${(l.dropRate * 100).toFixed(1)}%`.padStart(6)} ${String(l.latencyMs.p50).padStart(7)} ${String(l.latencyMs.p99).padStart(7)}  ${l.cpu.producer}/${l.cpu.workers}/${l.cpu.gateway}/${l.cpu.redis}`,
     );

@@ -37,6 +37,8 @@ const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 4);
 const WARMUP_SECONDS = 2;
 const STREAMS = 8;
 const IN_FLIGHT = 32;
+/** redis-benchmark requests per limit run (see the header). */
+const PUSHES = 20_000;
 
 const jpeg = sampleJpeg();
 const now = (): number => performance.timeOrigin + performance.now();
@@ -47,11 +49,18 @@ for (const policy of POLICIES) {
   const redis = createRedis({ url: server.url });
   try {
     await waitUntilReady(redis);
-    const limits = [];
-    for (let i = 0; i < 3; i++) limits.push(await redisBenchmarkLpush(server.port));
-    const limit = percentile(limits, 0.5);
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await redisBenchmarkLpush(redis, server.port));
+    const limit = percentile(
+      runs.map((r) => r.perSec),
+      0.5,
+    );
+    const lpushRedisMicros = percentile(
+      runs.map((r) => r.redisMicrosPerPush),
+      0.5,
+    );
     console.log(
-      `${policy}: redis-benchmark LPUSH 50 KB ${limits.map((l) => l.toFixed(0)).join(', ')}/s (median ${limit.toFixed(0)})`,
+      `${policy}: redis-benchmark LPUSH 50 KB ${runs.map((r) => r.perSec.toFixed(0)).join(', ')}/s (median ${limit.toFixed(0)}), Redis CPU ${lpushRedisMicros.toFixed(1)} µs per push`,
     );
     const { full, paced } = await measureQueue(redis, server.url, policy);
     const row = {
@@ -63,6 +72,13 @@ for (const policy of POLICIES) {
       ratio: round(full.consumedPerSec / limit, 3),
       pacedRatePerSec: round(full.consumedPerSec / 2),
       cpuCores: full.cpu,
+      // Where the CPU goes per frame, against Redis's own cost of one LPUSH in the limit run.
+      cpuMicrosPerFrame: {
+        producer: round((full.cpu.producer / full.consumedPerSec) * 1e6),
+        consumers: round((full.cpu.consumers / full.consumedPerSec) * 1e6),
+        redis: round((full.cpu.redis / full.consumedPerSec) * 1e6),
+      },
+      redisMicrosPerLpush: round(lpushRedisMicros),
       p50Ms: round(percentile(paced.latencies, 0.5), 3),
       p99Ms: round(percentile(paced.latencies, 0.99), 3),
     };
@@ -200,16 +216,22 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   return user + sys;
 }
 
-async function redisBenchmarkLpush(port: number): Promise<number> {
+/** One redis-benchmark LPUSH run: pushes per second and Redis's CPU per push. */
+async function redisBenchmarkLpush(
+  redis: Redis,
+  port: number,
+): Promise<{ perSec: number; redisMicrosPerPush: number }> {
+  const cpuBefore = await redisCpuSeconds(redis);
   const { stdout } = await promisify(execFile)(
     'redis-benchmark',
-    ['-p', String(port), '-t', 'lpush', '-d', '50000', '-n', '20000', '-q'],
+    ['-p', String(port), '-t', 'lpush', '-d', '50000', '-n', String(PUSHES), '-q'],
     { maxBuffer: 16 * 1024 * 1024 },
   );
+  const redisCpu = (await redisCpuSeconds(redis)) - cpuBefore;
   const match = /LPUSH: ([\d.]+) requests per second/.exec(stdout);
   if (!match) throw new Error(`cannot read redis-benchmark output: ${stdout}`);
   await promisify(execFile)('redis-cli', ['-p', String(port), 'FLUSHALL']);
-  return Number(match[1]);
+  return { perSec: Number(match[1]), redisMicrosPerPush: (redisCpu / PUSHES) * 1e6 };
 }
 
 function percentile(values: number[], p: number): number {

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRedis, FrameQueue, waitUntilReady } from '@ei/core';
+import { createRedis, FrameQueue, SERVICE_NODE_FLAGS, waitUntilReady } from '@ei/core';
 import { startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -43,12 +46,29 @@ afterAll(async () => {
 
 describe('tools/run-fss.sh and run-css.sh', () => {
   it('run-fss.sh pushes a file through a password-protected Redis (AUTH)', async () => {
-    const run = await tool('run-fss.sh', [
-      ...['-v', CLIP, '-t', 'car', '-s', 'fss-test', '-q', '127.0.0.1', '-p', String(redis.port)],
-      ...['-a', 'fr4me-queue', '-o', '-w', '320', '-m', '0'],
-    ]);
+    // $NODE picks the node binary: a wrapper that records how the script starts it.
+    const dir = await mkdtemp(join(tmpdir(), 'ei-run-fss-'));
+    const wrapper = join(dir, 'node');
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\necho "$@" > "${dir}/args"\nexec "${process.execPath}" "$@"\n`,
+    );
+    await chmod(wrapper, 0o755);
+    const run = await tool(
+      'run-fss.sh',
+      [
+        ...['-v', CLIP, '-t', 'car', '-s', 'fss-test', '-q', '127.0.0.1', '-p', String(redis.port)],
+        ...['-a', 'fr4me-queue', '-o', '-w', '320', '-m', '0'],
+      ],
+      { NODE: wrapper },
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+    // Started like every service: with the services' Node flags before the CLI.
+    const args = (await readFile(join(dir, 'args'), 'utf8')).trim().split(' ');
+    expect(args.slice(0, SERVICE_NODE_FLAGS.length)).toEqual(SERVICE_NODE_FLAGS);
+    expect(args[SERVICE_NODE_FLAGS.length]).toMatch(/services\/cli\/bin\/ei\.js$/);
+    await rm(dir, { recursive: true, force: true });
     const client = createRedis({ url: redis.url, password: 'fr4me-queue' });
     try {
       await waitUntilReady(client);

@@ -20,5 +20,6 @@ run_producer() {
     echo "warning: no password (-a or REDIS_PASSWORD); the cluster's frame-queue NodePort requires one" >&2
   fi
   local node="${NODE:-node}"
-  exec "$node" "$EI_ROOT/services/cli/bin/ei.js" produce --redis "redis://${host}:${port}" "$@"
+  # --single-threaded-gc: the services' Node flags (SERVICE_NODE_FLAGS in @ei/core).
+  exec "$node" --single-threaded-gc "$EI_ROOT/services/cli/bin/ei.js" produce --redis "redis://${host}:${port}" "$@"
 }
