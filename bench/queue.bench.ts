@@ -6,8 +6,9 @@
  *   limit     `redis-benchmark -t lpush -d 50000 -n 20000`, three times (flushed after
  *             each), the median. The default 100,000 pushes grow one list to 5 GB: the
  *             first such run on a machine pays for fresh memory pages and measured 8.7k
- *             and 15.8k/s here (DESIGN.md's 5.5-6.7k/s is that figure), later runs 26k/s,
- *             so it is no stable yardstick. 20,000 pushes give the steady figure.
+ *             and 15.8k/s on a 2-core Xeon (DESIGN.md's 5.5-6.7k/s is such a figure),
+ *             later runs 26k/s, so it is no stable yardstick. 20,000 pushes give the
+ *             steady figure; the median drops a slow first run (7.2k against 21.6k/s seen).
  *   queue     one producer (frames of a real 56 KB 640x480 JPEG, up to 32 pushes in
  *             flight) and two consumers, each in its own process like real workers and
  *             kept running through the policy's phases: a warm-up, then full speed
