@@ -34,6 +34,11 @@ const sections: string[] = [];
 const queue = read('queue');
 if (queue) {
   const rows = queue.results as Json[];
+  // The first row's (fifo's) CPU per frame, all components: what bounds frames/s on these cores.
+  const firstPerFrame = rows[0]?.cpuMicrosPerFrame as Json | undefined;
+  const microsPerFrame = firstPerFrame
+    ? Number(firstPerFrame.producer) + Number(firstPerFrame.consumers) + Number(firstPerFrame.redis)
+    : undefined;
   sections.push(`## Frame queue (\`pnpm bench:queue\`, ${String(queue.date).slice(0, 10)})
 
 One producer, two consumer processes (warm: they run through a warm-up, the full-speed and
@@ -76,13 +81,7 @@ ${table(
 
 Redis's own CPU per LPUSH in the limit runs: ${rows.map((r) => `${r.redisMicrosPerLpush ?? '–'} µs`).join(', ')}
 (a queued frame costs Redis a push, a script, a transaction and a pop). With all three
-columns added, a frame costs about ${(() => {
-    const f = rows[0]?.cpuMicrosPerFrame as Json | undefined;
-    return f ? Math.round(Number(f.producer) + Number(f.consumers) + Number(f.redis)) : '–';
-  })()} µs of CPU; two cores hold ${(() => {
-    const f = rows[0]?.cpuMicrosPerFrame as Json | undefined;
-    return f ? Math.round(2e6 / (Number(f.producer) + Number(f.consumers) + Number(f.redis))) : '–';
-  })()} such frames per second at most, while the target ratio asks for
+columns added, a frame costs about ${microsPerFrame ? Math.round(microsPerFrame) : '–'} µs of CPU; two cores hold ${microsPerFrame ? Math.round(2e6 / microsPerFrame) : '–'} such frames per second at most, while the target ratio asks for
 ${Math.round(0.7 * Number(rows[0]?.redisLimitPerSec ?? 0))} (${String(rows[0]?.policy)}).`);
 }
 
@@ -209,6 +208,10 @@ if (e2e) {
     const x = c as Json;
     return `${x.producer}/${x.workers}/${x.gateway}/${x.redis}/${x.client}`;
   };
+  const accounted = (a: unknown) => {
+    const x = a as Json;
+    return `${x.produced} = ${x.inferred} + ${x.dropped} (${x.balanced ? 'exact' : 'OFF'})`;
+  };
   sections.push(`## End to end (\`pnpm bench:e2e\`, ${String(e2e.date).slice(0, 10)})
 
 ${e2e.clip}; ${e2e.model}; gateway; one websocket client. One worker's capacity under
@@ -244,7 +247,7 @@ ${table(
     ms(l.ageMs),
     ms((l.stagesMs as Json | undefined)?.relay),
     cpu(l.cpu),
-    `${(l.accounting as Json).produced} = ${(l.accounting as Json).inferred} + ${(l.accounting as Json).dropped} (${(l.accounting as Json).balanced ? 'exact' : 'OFF'})`,
+    accounted(l.accounting),
   ]),
 )}
 
@@ -271,7 +274,7 @@ ${table(
     pct(l.dropRate as number),
     ms(l.latencyMs),
     ms(l.ageMs),
-    `${(l.accounting as Json).produced} = ${(l.accounting as Json).inferred} + ${(l.accounting as Json).dropped} (${(l.accounting as Json).balanced ? 'exact' : 'OFF'})`,
+    accounted(l.accounting),
   ]),
 )}
 

@@ -53,22 +53,27 @@ describe('tools/run-fss.sh and run-css.sh', () => {
       wrapper,
       `#!/bin/sh\necho "$@" > "${dir}/args"\nexec "${process.execPath}" "$@"\n`,
     );
-    await chmod(wrapper, 0o755);
-    const run = await tool(
-      'run-fss.sh',
-      [
-        ...['-v', CLIP, '-t', 'car', '-s', 'fss-test', '-q', '127.0.0.1', '-p', String(redis.port)],
-        ...['-a', 'fr4me-queue', '-o', '-w', '320', '-m', '0'],
-      ],
-      { NODE: wrapper },
-    );
+    let run: Awaited<ReturnType<typeof tool>>;
+    let args: string[];
+    try {
+      await chmod(wrapper, 0o755);
+      run = await tool(
+        'run-fss.sh',
+        [
+          ...['-v', CLIP, '-t', 'car', '-s', 'fss-test', '-q', '127.0.0.1'],
+          ...['-p', String(redis.port), '-a', 'fr4me-queue', '-o', '-w', '320', '-m', '0'],
+        ],
+        { NODE: wrapper },
+      );
+      args = (await readFile(join(dir, 'args'), 'utf8')).trim().split(' ');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     // Started like every service: with the services' Node flags before the CLI.
-    const args = (await readFile(join(dir, 'args'), 'utf8')).trim().split(' ');
     expect(args.slice(0, SERVICE_NODE_FLAGS.length)).toEqual(SERVICE_NODE_FLAGS);
     expect(args[SERVICE_NODE_FLAGS.length]).toMatch(/services\/cli\/bin\/ei\.js$/);
-    await rm(dir, { recursive: true, force: true });
     const client = createRedis({ url: redis.url, password: 'fr4me-queue' });
     try {
       await waitUntilReady(client);
