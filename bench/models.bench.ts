@@ -9,26 +9,21 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  BUILTIN_MODELS,
-  defaultModelsDirectory,
-  loadDetector,
-  prepareModels,
-  SOURCE_PACKAGE,
-} from '@ei/worker';
+import { PHOTO_FIXTURES_DIR } from '@ei/core/testing';
+import { loadDetector } from '@ei/detection';
+import { defaultModelsDirectory } from '@ei/models';
+import { BUILTIN_MODELS, prepareModels, SOURCE_PACKAGE } from '@ei/models/build';
 import * as tf from '@tensorflow/tfjs';
 
 const ORT_RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const TFJS_RUNS = Number(process.env.BENCH_TFJS_RUNS ?? 5);
-const FIXTURES = fileURLToPath(
-  new URL('../services/worker/src/detection/fixtures/', import.meta.url),
-);
+const FIXTURES = PHOTO_FIXTURES_DIR;
 const PHOTO: Record<string, string> = { nanodet: 'dog.jpg', blazeface: 'megamind-9s.jpg' };
 
 await prepareModels();
 await tf.setBackend('cpu');
 const sourceDir = dirname(
-  createRequire(fileURLToPath(new URL('../services/worker/package.json', import.meta.url))).resolve(
+  createRequire(fileURLToPath(new URL('../services/models/package.json', import.meta.url))).resolve(
     `${SOURCE_PACKAGE}/package.json`,
   ),
 );

@@ -21,7 +21,9 @@ import {
   freePort,
 } from '@ei/core';
 import { startPrivateRedis } from '@ei/core/testing';
-import { defaultModelsDirectory, loadDetector, prepareModels } from '@ei/worker';
+import { loadDetector } from '@ei/detection';
+import { defaultModelsDirectory } from '@ei/models';
+import { prepareModels } from '@ei/models/build';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
@@ -30,7 +32,7 @@ const CASES = [
   { type: 'face', model: 'blazeface' },
 ] as const;
 const CLI = new URL('../services/cli/bin/ei.js', import.meta.url).pathname;
-const fixtures = new URL('../services/worker/src/service/fixtures/', import.meta.url);
+const fixtures = new URL('../services/worker/src/fixtures/', import.meta.url);
 
 await prepareModels({ modelsDir: defaultModelsDirectory() });
 const jpegs = await Promise.all(

@@ -32,11 +32,11 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     rm -rf node_modules services/*/node_modules dashboard/node_modules \
  && pnpm install --prod --offline --frozen-lockfile --ignore-scripts --store-dir /pnpm/store \
  && rm -f services/*/tsconfig.tsbuildinfo
-# Not needed at run time (420 MB): the models' TF.js sources (models/ is generated
-# above; ei models prepare cannot run in the image), onnxruntime's macOS and Windows
-# binaries, and the npm-shipped ffmpeg (the producer image uses Debian's, FFMPEG_PATH).
-RUN rm -rf node_modules/.pnpm/@vladmandic+human-models@* \
-      node_modules/.pnpm/onnxruntime-node@*/node_modules/onnxruntime-node/bin/napi-v*/darwin \
+# Not needed at run time: onnxruntime's macOS and Windows binaries, and the npm-shipped
+# ffmpeg (the producer image uses Debian's, FFMPEG_PATH). The models' build tools (the
+# converter and its TF.js sources, 420 MB) are dev dependencies of @ei/models: the
+# production install above leaves them out; models/ was generated before it.
+RUN rm -rf node_modules/.pnpm/onnxruntime-node@*/node_modules/onnxruntime-node/bin/napi-v*/darwin \
       node_modules/.pnpm/onnxruntime-node@*/node_modules/onnxruntime-node/bin/napi-v*/win32 \
       node_modules/.pnpm/@ffmpeg-installer+*
 

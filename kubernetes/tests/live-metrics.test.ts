@@ -55,7 +55,7 @@ async function startFeeder(url: string, password: string): Promise<void> {
   const redis = createRedis({ url, password });
   redis.on('error', () => undefined);
   await waitUntilReady(redis);
-  const jpeg = readFileSync(join(ROOT, 'services/worker/src/service/fixtures/vtest-1s.jpg'));
+  const jpeg = readFileSync(join(ROOT, 'services/worker/src/fixtures/vtest-1s.jpg'));
   const registry = new StreamRegistry({ redis, ttlMs: 60_000 });
   const queue = new FrameQueue({ redis, type: TYPE, policy: 'latest', cap: 64 });
   const announce = () =>

@@ -3,11 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OnnxGraphBuilder, prepareModels } from '@ei/worker';
+import { PHOTO_FIXTURES_DIR } from '@ei/core/testing';
+import { OnnxGraphBuilder, prepareModels } from '@ei/models/build';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const FIXTURES = join(ROOT, 'services/worker/src/detection/fixtures');
+const FIXTURES = PHOTO_FIXTURES_DIR;
 
 interface Run {
   code: number | null;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { defaultModelsDirectory, loadDetector, type Detector } from '@ei/worker';
+import type { Detector } from '@ei/detection';
+import { defaultModelsDirectory } from '@ei/models';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from '../shared/cli-error.js';
 
@@ -43,6 +44,7 @@ export function registerDetectCommand(program: Command): Command {
     .option('--threads <n>', 'onnxruntime intra-op threads', positiveInteger, 1)
     .addHelpText('after', HELP_AFTER)
     .action(async (images: string[], options: DetectOptions) => {
+      const { loadDetector } = await import('@ei/detection');
       const detector = await loadDetector(
         options.model,
         options.modelsDir ?? defaultModelsDirectory(),

@@ -1,4 +1,3 @@
-import { startGateway } from '@ei/gateway';
 import { Option, type Command } from 'commander';
 import { CliError } from '../shared/cli-error.js';
 import {
@@ -55,6 +54,7 @@ export function registerGatewayCommand(program: Command): void {
     );
   withServiceOptions(command).action(async (options: GatewayCliOptions) => {
     const config = await loadServiceConfig(options);
+    const { startGateway } = await import('@ei/gateway');
     const gateway = await startGateway({
       config,
       port: positiveInteger(options.port, '--port'),

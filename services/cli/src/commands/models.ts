@@ -1,17 +1,15 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  convertTfjsModelFile,
   defaultModelsDirectory,
-  describeUserModel,
-  prepareModels,
   readModelManifest,
   writeModelManifest,
   type DecoderFamily,
   type TensorLayout,
-} from '@ei/worker';
+} from '@ei/models';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CliError } from '../shared/cli-error.js';
+import { loadModelBuildTools } from '../shared/load-build-tools.js';
 
 const MODELS_DIR_HELP =
   'folder of manifest.json and the ONNX files (default: $EI_MODELS_DIR or models/ of the checkout)';
@@ -42,6 +40,7 @@ export function registerModelsCommand(program: Command): Command {
     .option('--force', 'regenerate even when up to date')
     .option('--models-dir <dir>', MODELS_DIR_HELP)
     .action(async (options: { force?: boolean; modelsDir?: string }) => {
+      const { prepareModels } = await loadModelBuildTools();
       await prepareModels({
         modelsDir: options.modelsDir ?? defaultModelsDirectory(),
         force: options.force ?? false,
@@ -56,6 +55,7 @@ export function registerModelsCommand(program: Command): Command {
     .requiredOption('-o, --output <file.onnx>', 'ONNX file to write')
     .action(async (modelJson: string, options: { output: string }) => {
       await mustExist(modelJson);
+      const { convertTfjsModelFile } = await loadModelBuildTools();
       const summary = await convertTfjsModelFile(modelJson, options.output);
       const ops = Object.entries(summary.mappedOps)
         .map(([op, count]) => `${op}×${count}`)
@@ -129,6 +129,7 @@ Example:
       await mustExist(file);
       await mustExist(options.labels);
       const modelsDir = options.modelsDir ?? defaultModelsDirectory();
+      const { describeUserModel } = await import('@ei/detection');
       const entry = await describeUserModel({
         name,
         path: resolve(file),

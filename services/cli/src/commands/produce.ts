@@ -1,5 +1,5 @@
 import { createLogger, queuePolicySchema, type QueuePolicy } from '@ei/core';
-import { runProducer, type ProducedStreamConfig } from '@ei/producer';
+import type { ProducedStreamConfig } from '@ei/producer';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CliError } from '../shared/cli-error.js';
 import {
@@ -131,6 +131,7 @@ async function produce(options: ProduceOptions): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    const { runProducer } = await import('@ei/producer');
     await runProducer({
       config,
       streams,

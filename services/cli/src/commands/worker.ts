@@ -1,4 +1,4 @@
-import { defaultModelsDirectory, loadTypeDetector, runWorker } from '@ei/worker';
+import { defaultModelsDirectory } from '@ei/models';
 import { Option, type Command } from 'commander';
 import { CliError } from '../shared/cli-error.js';
 import {
@@ -58,6 +58,7 @@ export function registerWorkerCommand(program: Command): void {
         `unknown inference type "${options.type}"; configured types: ${Object.keys(config.types).join(', ')}`,
       );
     }
+    const { loadTypeDetector, runWorker } = await import('@ei/worker');
     const running = await runWorker({
       config,
       type: options.type,

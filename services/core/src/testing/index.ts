@@ -2,6 +2,7 @@
 export { freePort } from '../net/free-port.js';
 export { startPrivateRedis, type PrivateRedis } from './redis-server.js';
 export { sampleJpeg } from './sample-jpeg.js';
+export { PHOTO_FIXTURES_DIR, photoFixture } from './photos.js';
 export {
   commandLine,
   cpuSeconds,

@@ -1,0 +1,27 @@
+/** Messages between an InferenceThread and its thread body (inference-thread-main.ts). */
+import type { ModelOutputs } from '../postprocess/model-outputs.js';
+import type { InputTensor } from './model-runner.js';
+
+/** `workerData` of the thread. */
+export interface ThreadData {
+  modelPath: string;
+  intraOpThreads: number;
+}
+
+export interface RunRequest {
+  id: number;
+  feeds: Record<string, InputTensor>;
+}
+
+export interface RunReply {
+  id: number;
+  outputs: ModelOutputs;
+  /** Time `session.run` took inside the thread, ms. */
+  runMs: number;
+}
+
+export type ThreadReply =
+  | { ready: true; inputNames: string[]; outputNames: string[] }
+  | { fatal: string }
+  | RunReply
+  | { id: number; error: string };

@@ -1,0 +1,347 @@
+import { spawn } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createRedis,
+  FrameQueue,
+  parseConfig,
+  ResultBus,
+  StreamRegistry,
+  waitUntilReady,
+  type EiConfig,
+  type Frame,
+  type InferenceResult,
+  type QueuePolicy,
+  type Redis,
+} from '@ei/core';
+import { freePort, startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultModelsDirectory } from '@ei/models';
+import { prepareModels } from '@ei/models/build';
+import { loadTypeDetector } from './load-type-detector.js';
+import { runWorker, type RunningWorker } from './run-worker.js';
+
+const FIXTURES = new URL('./fixtures/', import.meta.url);
+const CLI = new URL('../../cli/bin/ei.js', import.meta.url).pathname;
+let jpegs: Buffer[];
+let server: PrivateRedis;
+let redis: Redis;
+
+beforeAll(async () => {
+  await prepareModels({ modelsDir: defaultModelsDirectory() });
+  jpegs = await Promise.all(
+    ['vtest-1s.jpg', 'vtest-4s.jpg', 'vtest-7s.jpg', 'vtest-10s.jpg'].map((f) =>
+      readFile(new URL(f, FIXTURES)),
+    ),
+  );
+  server = await startPrivateRedis();
+  redis = createRedis({ url: server.url });
+  redis.on('error', () => {});
+  await waitUntilReady(redis);
+}, 120_000);
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+let prefixSerial = 0;
+function setup(policy: QueuePolicy, cap = 64) {
+  const keyPrefix = `w${++prefixSerial}:`;
+  const config: EiConfig = parseConfig(
+    {
+      redis: { url: server.url, keyPrefix },
+      types: { people: { policy, cap, classes: ['person'] } },
+    },
+    { env: {} },
+  );
+  const queue = new FrameQueue({ redis, type: 'people', policy, cap, keyPrefix });
+  const registry = new StreamRegistry({ redis, keyPrefix, ttlMs: 60_000 });
+  const bus = new ResultBus({ redis, keyPrefix });
+  return { config, queue, registry, bus, keyPrefix };
+}
+
+function frame(streamId: string, seq: number, data = jpegs[seq % jpegs.length]!): Frame {
+  return {
+    streamId,
+    type: 'people',
+    seq,
+    captureTs: Date.now(),
+    width: 768,
+    height: 576,
+    encoding: 'jpeg',
+    data,
+  };
+}
+
+async function startWorker(config: EiConfig, workerId: string): Promise<RunningWorker> {
+  return runWorker({
+    config,
+    type: 'people',
+    metricsPort: 0,
+    workerId,
+    loadModel: (cfg, type) => loadTypeDetector(cfg, type, { modelsDir: defaultModelsDirectory() }),
+  });
+}
+
+async function collect(bus: ResultBus, streams: string[] | '*') {
+  const results: InferenceResult[] = [];
+  const subscription = await bus.subscribe(streams, (live) => results.push(live.result));
+  return { results, close: () => subscription.close() };
+}
+
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function metric(worker: RunningWorker, name: string, labels: string): Promise<number> {
+  const port = (worker.opsServer.address() as { port: number }).port;
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+describe('inference worker', () => {
+  it('turns vtest frames into published person detections, with the original JPEG untouched', async () => {
+    const { config, queue, registry, bus } = setup('fifo');
+    await registry.announce({
+      id: 'street',
+      type: 'people',
+      source: 'vtest',
+      state: 'live',
+      host: 'test',
+    });
+    const live: Buffer[] = [];
+    const results: InferenceResult[] = [];
+    const subscription = await bus.subscribe(['street'], (l) => {
+      results.push(l.result);
+      live.push(Buffer.from(l.jpeg));
+    });
+    const worker = await startWorker(config, 'w-a');
+    for (let seq = 0; seq < 4; seq++) await queue.push(frame('street', seq));
+    await until(() => results.length === 4);
+    expect(results.map((r) => r.seq)).toEqual([0, 1, 2, 3]);
+    for (const [i, result] of results.entries()) {
+      expect(result.detections.length).toBeGreaterThanOrEqual(2);
+      expect(result.detections.every((d) => d.label === 'person' && d.score >= 0.4)).toBe(true);
+      for (const d of result.detections) {
+        expect(d.box[0]).toBeLessThan(d.box[2]);
+        expect(d.box[2]).toBeLessThanOrEqual(1);
+      }
+      expect(result).toMatchObject({
+        width: 768,
+        height: 576,
+        workerId: 'w-a',
+        model: { name: 'nanodet' },
+      });
+      expect(result.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(result.timings.inferenceMs).toBeGreaterThan(0);
+      expect(result.publishedTs).toBeGreaterThanOrEqual(result.dequeuedTs);
+      expect(Buffer.compare(live[i]!, jpegs[i]!)).toBe(0);
+    }
+    expect((await bus.recent({ stream: 'street' })).length).toBe(4);
+    expect(await metric(worker, 'ei_model_info', 'name="nanodet"')).toBe(1);
+    await worker.shutdown();
+    await subscription.close();
+  });
+
+  it('under overload every frame is accounted for: pushed = inferred + dropped + waiting', async () => {
+    const { config, queue, registry, bus } = setup('latest');
+    const streams = ['s0', 's1', 's2', 's3'];
+    for (const id of streams)
+      await registry.announce({ id, type: 'people', source: 'x', state: 'live', host: 'test' });
+    const { results, close } = await collect(bus, streams);
+    const worker = await startWorker(config, 'w-over');
+    // 4 streams at ~50 fps each against one worker of ~20 fps.
+    for (let seq = 0; seq < 60; seq++) {
+      for (const id of streams) await queue.push(frame(id, seq));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await until(
+      async () => (await queue.stats()).waiting.latest === 0 && worker.worker.framesInHand === 0,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stats = await queue.stats();
+    expect(stats.pushed).toBe(240);
+    expect(stats.dropped).toBeGreaterThan(0);
+    expect(results.length + stats.dropped + stats.waiting.latest).toBe(240);
+    expect(worker.worker.processed).toBe(results.length);
+    // Each stream was served, newest frames first: results of a stream come in increasing seq.
+    for (const id of streams) {
+      const seqs = results.filter((r) => r.streamId === id).map((r) => r.seq);
+      expect(seqs.length).toBeGreaterThan(0);
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    }
+    // The drop share reaches the metrics once the status loop has run.
+    await until(async () => (await metric(worker, 'ei_drop_fps', 'type="people"')) > 0, 5000);
+    expect(await metric(worker, 'ei_scale_ratio', 'type="people"')).toBeGreaterThan(1);
+    await worker.shutdown();
+    await close();
+  });
+
+  it('two workers on one type share the load and no frame is processed twice', async () => {
+    const { config, queue, registry, bus } = setup('fifo', 1000);
+    await registry.announce({
+      id: 'cam',
+      type: 'people',
+      source: 'x',
+      state: 'live',
+      host: 'test',
+    });
+    const { results, close } = await collect(bus, ['cam']);
+    const workers = await Promise.all([startWorker(config, 'w-1'), startWorker(config, 'w-2')]);
+    for (let seq = 0; seq < 40; seq++) await queue.push(frame('cam', seq));
+    await until(() => results.length === 40, 60_000);
+    expect(new Set(results.map((r) => r.seq)).size).toBe(40);
+    const byWorker = new Map<string, number>();
+    for (const r of results) byWorker.set(r.workerId, (byWorker.get(r.workerId) ?? 0) + 1);
+    expect([...byWorker.keys()].sort()).toEqual(['w-1', 'w-2']);
+    await Promise.all(workers.map((w) => w.shutdown()));
+    await close();
+  });
+
+  it('counts and skips corrupt JPEGs, wrong sizes and unknown streams, and goes on', async () => {
+    const { config, queue, registry, bus } = setup('fifo');
+    await registry.announce({
+      id: 'good',
+      type: 'people',
+      source: 'x',
+      state: 'live',
+      host: 'test',
+    });
+    const { results, close } = await collect(bus, '*');
+    const worker = await startWorker(config, 'w-bad');
+    const corrupt = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+      Buffer.alloc(3000, 0x42),
+    ]);
+    await queue.push(frame('good', 0, corrupt));
+    await queue.push({ ...frame('good', 1), width: 640, height: 480 }); // header lies about the size
+    await queue.push(frame('stranger', 0)); // no producer announced it
+    await queue.push(frame('good', 2));
+    await until(() => results.length === 1);
+    expect(results[0]).toMatchObject({ streamId: 'good', seq: 2 });
+    expect(await metric(worker, 'ei_errors_total', 'kind="image"')).toBe(2);
+    expect(await metric(worker, 'ei_errors_total', 'kind="unknown-stream"')).toBe(1);
+    await worker.shutdown();
+    await close();
+  });
+
+  it('Redis down: not ready, no crash; back: ready and inferring again', async () => {
+    const own = await startPrivateRedis();
+    const config = parseConfig(
+      { redis: { url: own.url }, types: { people: { policy: 'fifo', classes: ['person'] } } },
+      { env: {} },
+    );
+    const worker = await startWorker(config, 'w-outage');
+    const port = (worker.opsServer.address() as { port: number }).port;
+    const ready = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+    await until(async () => (await ready()) === 200);
+    const restarting = own.restart({ downMs: 1500 });
+    await until(async () => (await ready()) === 503, 10_000);
+    await restarting;
+    await until(async () => (await ready()) === 200, 20_000);
+    const client = createRedis({ url: own.url });
+    await waitUntilReady(client);
+    await new StreamRegistry({ redis: client }).announce({
+      id: 'cam',
+      type: 'people',
+      source: 'x',
+      state: 'live',
+      host: 't',
+    });
+    const bus = new ResultBus({ redis: client });
+    const { results, close } = await collect(bus, ['cam']);
+    await new FrameQueue({ redis: client, type: 'people', policy: 'fifo', cap: 10 }).push(
+      frame('cam', 7),
+    );
+    await until(() => results.length === 1, 20_000);
+    expect(results[0]?.seq).toBe(7);
+    await worker.shutdown();
+    await close();
+    client.disconnect();
+    await own.stop();
+  });
+
+  it('SIGTERM mid-stream: the process finishes and publishes every frame it took, exits 0', async () => {
+    const { queue, registry, bus, keyPrefix } = setup('fifo', 1000);
+    await registry.announce({
+      id: 'cam',
+      type: 'people',
+      source: 'x',
+      state: 'live',
+      host: 'test',
+    });
+    const { results, close } = await collect(bus, ['cam']);
+    for (let seq = 0; seq < 30; seq++) await queue.push(frame('cam', seq));
+    const child = spawn(
+      process.execPath,
+      [CLI, 'worker', '--type', 'people', '--metrics-port', String(await freePort())],
+      {
+        env: {
+          ...process.env,
+          REDIS_URL: server.url,
+          EI_KEY_PREFIX: keyPrefix,
+          LOG_FORMAT: 'json',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await until(() => results.length >= 3, 60_000);
+    const signalledAt = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const exitMs = Date.now() - signalledAt;
+    expect(code, stderr).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stats = await queue.stats();
+    // Nothing lost: every frame is either published or still waiting in the queue.
+    expect(results.length + stats.waiting.fifo).toBe(30);
+    expect(new Set(results.map((r) => r.seq)).size).toBe(results.length);
+    console.log(
+      `worker exited ${exitMs} ms after SIGTERM with ${results.length} published, ${stats.waiting.fifo} waiting`,
+    );
+    await close();
+  });
+
+  it('refuses to start on a missing model or a sha256 mismatch, with a clear message', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ei-models-'));
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [CLI, 'worker', '--type', 'people', '--metrics-port', '0', ...args],
+          {
+            env: { ...process.env, REDIS_URL: server.url, ...env },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        );
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once('exit', (code) => resolve({ code, stderr }));
+      });
+    const empty = await run(['--models-dir', dir]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/unknown model "nanodet".*ei models prepare/);
+    expect(empty.stderr).not.toMatch(/\n\s+at /);
+    // A tampered file: same manifest, different bytes.
+    const models = defaultModelsDirectory();
+    await copyFile(join(models, 'manifest.json'), join(dir, 'manifest.json'));
+    const onnx = await readFile(join(models, 'nanodet.onnx'));
+    onnx.writeUInt8(onnx.readUInt8(onnx.length - 1) ^ 0xff, onnx.length - 1);
+    await writeFile(join(dir, 'nanodet.onnx'), onnx);
+    const tampered = await run(['--models-dir', dir]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toMatch(/sha256/);
+    expect(tampered.stderr).not.toMatch(/\n\s+at /);
+  });
+});
