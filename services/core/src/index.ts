@@ -32,11 +32,26 @@ export {
 
 export {
   createRedis,
+  readPasswordFile,
   waitUntilReady,
   type CreateRedisOptions,
   type Redis,
   type RedisConnectionOptions,
 } from './redis/redis-client.js';
+export {
+  ACL_MIN_REDIS_VERSION,
+  aclGrants,
+  aclUserLine,
+  generatePassword,
+  passwordHash,
+  REDIS_USERS,
+  renderAclFile,
+  type AclFileOptions,
+  type AclGrant,
+  type KeyAccess,
+  type RedisUser,
+} from './redis/redis-acl.js';
+export { redisServerLimits } from './redis/redis-server-limits.js';
 export { queueKeys, registryKeys, resultKeys, workerKeys, type QueueKeys } from './redis/keys.js';
 
 export type { Frame, FrameEncoding } from './frame/frame.js';

@@ -105,9 +105,51 @@ export type StreamConfig = z.infer<typeof streamSchema>;
 
 export const redisConfigSchema = z
   .strictObject({
-    url: z.string().default('redis://127.0.0.1:6379').describe('redis:// or rediss:// URL.'),
-    password: z.string().optional().describe('AUTH password; overrides one in the URL.'),
+    url: z
+      .string()
+      .default('redis://127.0.0.1:6379')
+      .describe(
+        'redis:// or rediss:// URL. May carry `user:password@`, but a URL on a command line is visible to every user of the machine (`ps`).',
+      ),
+    username: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+      .optional()
+      .describe(
+        'ACL user: `producer`, `worker`, `gateway` or `admin` with the platform’s ACL file (docs/security.md); the `default` user when left out. Overrides one in the URL.',
+      ),
+    password: z
+      .string()
+      .optional()
+      .describe('AUTH password; overrides one in the URL. Give it by file or environment.'),
+    passwordFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'File whose first line is the password (a mounted Kubernetes Secret); wins over `password`.',
+      ),
     tls: z.boolean().default(false).describe('Use TLS (also implied by a rediss:// URL).'),
+    tlsCaFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'PEM file of the CA that signed the server’s certificate; the system CAs when left out.',
+      ),
+    tlsCertFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Client certificate (PEM), for a server that asks for one (`tls-auth-clients`).'),
+    tlsKeyFile: z.string().min(1).optional().describe('Key of `tlsCertFile` (PEM).'),
+    tlsServerName: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Name the server’s certificate must carry when it differs from the URL’s host (a NodePort reached by its IP).',
+      ),
     keyPrefix: z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{0,64}$/)

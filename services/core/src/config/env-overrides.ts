@@ -12,16 +12,52 @@ export interface EnvOverride {
 export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'REDIS_URL', path: ['redis', 'url'], parse: 'string', description: 'Redis URL.' },
   {
+    variable: 'REDIS_USERNAME',
+    path: ['redis', 'username'],
+    parse: 'string',
+    description: 'Redis ACL user.',
+  },
+  {
     variable: 'REDIS_PASSWORD',
     path: ['redis', 'password'],
     parse: 'string',
     description: 'Redis AUTH password.',
   },
   {
+    variable: 'REDIS_PASSWORD_FILE',
+    path: ['redis', 'passwordFile'],
+    parse: 'string',
+    description: 'File holding the Redis password.',
+  },
+  {
     variable: 'REDIS_TLS',
     path: ['redis', 'tls'],
     parse: 'boolean',
     description: '`true` to connect with TLS.',
+  },
+  {
+    variable: 'REDIS_TLS_CA_FILE',
+    path: ['redis', 'tlsCaFile'],
+    parse: 'string',
+    description: 'CA certificate of the Redis server (PEM).',
+  },
+  {
+    variable: 'REDIS_TLS_CERT_FILE',
+    path: ['redis', 'tlsCertFile'],
+    parse: 'string',
+    description: 'Client certificate for Redis (PEM).',
+  },
+  {
+    variable: 'REDIS_TLS_KEY_FILE',
+    path: ['redis', 'tlsKeyFile'],
+    parse: 'string',
+    description: 'Key of the client certificate (PEM).',
+  },
+  {
+    variable: 'REDIS_TLS_SERVERNAME',
+    path: ['redis', 'tlsServerName'],
+    parse: 'string',
+    description: 'Name to verify the Redis certificate against.',
   },
   {
     variable: 'EI_KEY_PREFIX',

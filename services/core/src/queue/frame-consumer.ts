@@ -55,6 +55,8 @@ export class FrameConsumer {
   private order: string[];
   private legacySeq = 0;
   private stopped = false;
+  /** CLIENT ID of the blocking connection, known before each BLPOP; gone on reconnect. */
+  private blockingId: number | undefined;
 
   constructor(options: FrameConsumerOptions) {
     this.options = options;
@@ -71,6 +73,7 @@ export class FrameConsumer {
     this.blocking.on('error', () => {
       // Reconnects are handled by ioredis; errors surface through pop().
     });
+    this.blocking.on('close', () => (this.blockingId = undefined));
     this.sourceByKey = new Map<string, FrameSource>([
       [this.keys.ready, 'latest'],
       [this.keys.fifo, 'fifo'],
@@ -92,6 +95,10 @@ export class FrameConsumer {
       this.order.push(this.order.shift()!);
       let reply: [Buffer, Buffer] | null;
       try {
+        // Asked on the connection itself, so stop() can end this wait (CLIENT UNBLOCK)
+        // without the right to list every client. A BLPOP that ioredis re-sends after a
+        // reconnect is not known by id: stop() then waits for its timeout (pop's).
+        this.blockingId ??= (await this.blocking.client('ID')) as number;
         // BLPOP takes seconds; a fraction is fine (Redis >= 6), 0 would mean for ever.
         reply = await this.blocking.blpopBuffer(...this.order, Math.max(0.01, remaining / 1000));
       } catch (error) {
@@ -176,12 +183,7 @@ export class FrameConsumer {
     if (this.stopped) return;
     this.stopped = true;
     try {
-      const list = (await this.redis.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string;
-      const line = String(list)
-        .split('\n')
-        .find((entry) => entry.includes(` name=${this.connectionName} `));
-      const id = line && /(?:^|\s)id=(\d+)/.exec(line)?.[1];
-      if (id) await this.redis.call('CLIENT', 'UNBLOCK', id);
+      if (this.blockingId !== undefined) await this.redis.client('UNBLOCK', this.blockingId);
     } catch {
       // Redis unreachable: nothing can be blocked there either.
     }

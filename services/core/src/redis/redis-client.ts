@@ -1,11 +1,23 @@
+import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
+import { ConfigError } from '../config/config-error.js';
+import { redactUrl } from '../registry/stream-registry.js';
 
 export type { Redis } from 'ioredis';
 
+/** Where and as whom to connect: the `redis` section of the configuration. */
 export interface RedisConnectionOptions {
   url: string;
+  /** ACL user; see redis-acl.ts for the platform's users. */
+  username?: string;
   password?: string;
+  /** File whose first line is the password; wins over `password`. */
+  passwordFile?: string;
   tls?: boolean;
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tlsServerName?: string;
 }
 
 export interface CreateRedisOptions {
@@ -33,10 +45,19 @@ export function createRedis(
   const maxBackoffMs = options.maxBackoffMs ?? 2000;
   const url = new URL(connection.url);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new TypeError(`redis.url must start with redis:// or rediss://, got ${connection.url}`);
+    throw new TypeError(
+      `redis.url must start with redis:// or rediss://, got ${redactUrl(connection.url)}`,
+    );
   }
   const redisOptions: RedisOptions = {
     connectionName: options.connectionName,
+    // The ready check sends INFO, which no component's ACL user holds (it reveals the
+    // server's internals); waitUntilReady checks with a PING instead, which also surfaces
+    // a refused password. Without persistence Redis never loads; with it, a command during
+    // loading fails like any outage and is retried.
+    enableReadyCheck: false,
+    // CLIENT SETINFO (Redis 7.2+): not granted either, and not needed.
+    disableClientInfo: true,
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxBackoffMs),
     // A blocked or subscribed connection must survive outages; the command connection
     // reports errors quickly so callers can count and skip instead of waiting.
@@ -47,37 +68,94 @@ export function createRedis(
     // (see queue-scripts.ts); auto-pipelining measured no gain for 56 KB frames anyway.
     enableAutoPipelining: false,
   };
-  if (connection.password !== undefined) redisOptions.password = connection.password;
-  if (connection.tls === true || url.protocol === 'rediss:') redisOptions.tls = {};
+  if (connection.username !== undefined) redisOptions.username = connection.username;
+  const password =
+    connection.passwordFile !== undefined
+      ? readPasswordFile(connection.passwordFile)
+      : connection.password;
+  if (password !== undefined) redisOptions.password = password;
+  if (connection.tls === true || url.protocol === 'rediss:') {
+    const tls: NonNullable<RedisOptions['tls']> = {};
+    const ca = readPem(connection.tlsCaFile, 'redis.tlsCaFile');
+    const cert = readPem(connection.tlsCertFile, 'redis.tlsCertFile');
+    const key = readPem(connection.tlsKeyFile, 'redis.tlsKeyFile');
+    if (ca) tls.ca = ca;
+    if (cert) tls.cert = cert;
+    if (key) tls.key = key;
+    if (connection.tlsServerName !== undefined) tls.servername = connection.tlsServerName;
+    redisOptions.tls = tls;
+  }
   return new Redis(connection.url, redisOptions);
 }
 
-const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid password/i;
+/** The password in a file: its first line (a Secret written with or without a newline). */
+export function readPasswordFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read the Redis password file ${path} (redis.passwordFile / REDIS_PASSWORD_FILE): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const password = text.split(/\r?\n/, 1)[0]!;
+  if (password === '') {
+    throw new ConfigError(
+      `the Redis password file ${path} is empty (redis.passwordFile / REDIS_PASSWORD_FILE)`,
+    );
+  }
+  return password;
+}
+
+function readPem(path: string | undefined, key: string): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(`cannot read ${key} ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
 
 /**
- * Resolves once the connection is ready to take commands. A refused password fails at once
- * (reconnecting never fixes it), and nothing is left pending afterwards, so a command-line
- * tool that gives up exits at once.
+ * Resolves once the connection is authenticated and takes commands: a PING answered after
+ * the AUTH of the connection (any reply but an authentication error counts). A refused
+ * password fails at once (reconnecting never fixes it), and nothing is left pending
+ * afterwards, so a command-line tool that gives up exits at once.
  */
 export function waitUntilReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
+    let settled = false;
     const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      redis.off('ready', onReady);
+      redis.off('ready', check);
       redis.off('error', onError);
       if (error) reject(error);
       else resolve();
     };
-    const onReady = (): void => finish();
+    const refused = (error: Error): Error =>
+      new Error(
+        `Redis refused the credentials (${error.message}); check redis.username / REDIS_USERNAME and redis.passwordFile / REDIS_PASSWORD_FILE (or REDIS_PASSWORD)`,
+      );
+    function check(): void {
+      redis.ping().then(
+        () => finish(),
+        (error: Error) => {
+          if (AUTH_REFUSED.test(error.message)) finish(refused(error));
+          // Another reply (NOPERM) still proves an authenticated, serving connection; a
+          // dropped connection is tried again on the next 'ready'.
+          else if (error.name === 'ReplyError') finish();
+        },
+      );
+    }
     const onError = (error: Error): void => {
-      if (AUTH_REFUSED.test(error.message)) {
-        finish(
-          new Error(
-            `Redis refused the password (${error.message}); check redis.password / REDIS_PASSWORD`,
-          ),
-        );
-      }
+      if (AUTH_REFUSED.test(error.message)) finish(refused(error));
     };
     const timer = setTimeout(
       () =>
@@ -88,7 +166,8 @@ export function waitUntilReady(redis: Redis, timeoutMs = 10_000): Promise<void> 
         ),
       timeoutMs,
     );
-    redis.on('ready', onReady);
+    redis.on('ready', check);
     redis.on('error', onError);
+    if (redis.status === 'ready') check();
   });
 }

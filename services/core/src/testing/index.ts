@@ -1,6 +1,7 @@
 /** Test helpers shared by every package's tests and benchmarks (`@ei/core/testing`). */
 export { freePort } from '../net/free-port.js';
-export { startPrivateRedis, type PrivateRedis } from './redis-server.js';
+export { startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export { createTestCertificates, type TestCertificates } from './test-certificates.js';
 export { sampleJpeg } from './sample-jpeg.js';
 export { PHOTO_FIXTURES_DIR, photoFixture } from './photos.js';
 export {
