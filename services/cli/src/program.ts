@@ -3,6 +3,7 @@ import { registerDetectCommand } from './commands/detect.js';
 import { registerGatewayCommand } from './commands/gateway.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerProduceCommand } from './commands/produce.js';
+import { registerRedisAclCommand } from './commands/redis-acl.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
@@ -22,5 +23,6 @@ export function buildProgram(): Command {
   registerGatewayCommand(program);
   registerDetectCommand(program);
   registerModelsCommand(program);
+  registerRedisAclCommand(program);
   return program;
 }

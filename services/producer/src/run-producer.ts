@@ -5,6 +5,7 @@ import {
   createMetrics,
   createRedis,
   FrameQueue,
+  redactUrl,
   startOpsServer,
   StreamRegistry,
   type EiConfig,
@@ -63,10 +64,7 @@ export async function runProducer(options: RunProducerOptions): Promise<void> {
   const ffmpeg = locateFfmpeg({ path: options.ffmpegPath });
   logger.info({ ffmpeg: ffmpeg.path, origin: ffmpeg.origin }, 'using ffmpeg');
 
-  const redis = createRedis(
-    { url: config.redis.url, password: config.redis.password, tls: config.redis.tls },
-    { connectionName: 'ei-producer', role: 'command' },
-  );
+  const redis = createRedis(config.redis, { connectionName: 'ei-producer', role: 'command' });
   let lastRedisError: Error | undefined;
   const rememberError = (error: Error): void => {
     lastRedisError = error;
@@ -108,9 +106,9 @@ export async function runProducer(options: RunProducerOptions): Promise<void> {
     try {
       await waitUntilReady(redis, 10_000);
     } catch (error) {
-      const why = lastRedisError ? `: ${lastRedisError.message}` : '';
+      const why = (lastRedisError ?? (error as Error)).message;
       throw new ConfigError(
-        `cannot use Redis at ${config.redis.url}${why} (check --redis / REDIS_URL and --password / REDIS_PASSWORD)`,
+        `cannot use Redis at ${redactUrl(config.redis.url)}: ${why} (check --redis / REDIS_URL, --redis-user / REDIS_USERNAME and --password-file / REDIS_PASSWORD_FILE or REDIS_PASSWORD)`,
         { cause: error },
       );
     }

@@ -118,6 +118,7 @@ describe('ei produce', () => {
   it('documents every option in --help', async () => {
     const run = await ei(['produce', '--help']);
     expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('--password <');
     for (const option of [
       '--source',
       '--type',
@@ -127,7 +128,8 @@ describe('ei produce', () => {
       '--loop',
       '--policy',
       '--metrics-port',
-      '--password',
+      '--redis-user',
+      '--password-file',
       '--redis',
       '--config',
     ]) {

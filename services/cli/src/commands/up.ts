@@ -43,8 +43,11 @@ export function registerUpCommand(program: Command): void {
       gatewayPort: Number(options.port),
       skipDashboardBuild: !options.build,
     });
+    const admin = launched.adminPasswordFile
+      ? `\n              (private; admin password in ${launched.adminPasswordFile})`
+      : '';
     console.log(
-      `\n  Dashboard:  ${launched.dashboardUrl}\n  Redis:      ${launched.redisUrl}\n  Stop with Ctrl-C.\n`,
+      `\n  Dashboard:  ${launched.dashboardUrl}\n  Redis:      ${launched.redisUrl}${admin}\n  Stop with Ctrl-C.\n`,
     );
     let stopping = false;
     const stop = (): void => {

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createRedis,
@@ -9,6 +10,7 @@ import {
   freePort,
   loadConfig,
   SERVICE_NODE_FLAGS,
+  waitUntilReady,
   type PlatformEvent,
 } from '@ei/core';
 import {
@@ -119,10 +121,10 @@ describe('ei up', () => {
     expect(descendants(process.pid).filter((pid) => !before.has(pid) && isAlive(pid))).toEqual([]);
   }, 180_000);
 
-  it('stops every child in order on Ctrl-C (SIGINT to its process group) and exits 0, leaving no orphans', async () => {
+  it('starts a private Redis with a user per component, and stops every child in order on Ctrl-C (SIGINT to its process group), exiting 0 and leaving no orphans', async () => {
     const configFile = join(dir, 'one.yaml');
-    // Its own keys: results the other test left in this Redis must not count as this run's.
-    await writeFile(configFile, yamlConfig(redis.url, 1, 'ctrl-c:'));
+    // Nothing answers at this URL: `ei up` starts its own redis-server there.
+    await writeFile(configFile, yamlConfig(`redis://127.0.0.1:${await freePort()}`, 1, 'ctrl-c:'));
     const port = await freePort();
     const child = spawn(
       process.execPath,
@@ -154,8 +156,45 @@ describe('ei up', () => {
         200,
       );
       const children = descendants(child.pid!);
-      // gateway, one worker, one producer (and the producer's ffmpeg).
-      expect(children.length).toBeGreaterThanOrEqual(3);
+      // redis-server, gateway, one worker, one producer (and the producer's ffmpeg).
+      expect(children.length).toBeGreaterThanOrEqual(4);
+
+      // Each component connected as its own Redis user; no password is on a command line.
+      const started = /"redisUrl":"([^"]+)","adminPasswordFile":"([^"]+)"/.exec(output);
+      expect(started, 'the private redis-server log line').not.toBeNull();
+      const [, redisUrl, adminPasswordFile] = started!;
+      const admin = createRedis({
+        url: redisUrl!,
+        username: 'admin',
+        passwordFile: adminPasswordFile,
+      });
+      let clients: string;
+      try {
+        await waitUntilReady(admin);
+        clients = (await admin.call('CLIENT', 'LIST')) as string;
+      } finally {
+        admin.disconnect();
+      }
+      const usersOf = (name: RegExp): Set<string> =>
+        new Set(
+          clients
+            .split('\n')
+            .filter((line) => name.test(/ name=(\S*)/.exec(line)?.[1] ?? ''))
+            .map((line) => / user=(\S+)/.exec(line)![1]!),
+        );
+      expect(usersOf(/^ei-producer$/)).toEqual(new Set(['producer']));
+      expect(usersOf(/^ei-gateway$/)).toEqual(new Set(['gateway']));
+      expect(usersOf(/^ei-(worker|consumer)-/)).toEqual(new Set(['worker']));
+      expect(clients).not.toMatch(/ user=default /);
+      const secretsDir = dirname(adminPasswordFile!);
+      const passwords = await Promise.all(
+        ['producer', 'worker', 'gateway', 'admin'].map(async (user) =>
+          (await readFile(join(secretsDir, `${user}.password`), 'utf8')).trim(),
+        ),
+      );
+      for (const line of children.map(commandLine)) {
+        for (const password of passwords) expect(line).not.toContain(password);
+      }
       // Every ei service runs with the services' Node flags.
       const services = children.map(commandLine).filter((line) => line.includes('ei.js'));
       expect(services.length).toBeGreaterThanOrEqual(3);
@@ -173,6 +212,8 @@ describe('ei up', () => {
         10_000,
         200,
       );
+      // The private Redis's passwords went with it.
+      expect(existsSync(secretsDir)).toBe(false);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

@@ -4,19 +4,23 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  createLogger,
+  ACL_MIN_REDIS_VERSION,
   createRedis,
+  createLogger,
   EventLog,
   freePort,
+  redisServerLimits,
   SERVICE_NODE_FLAGS,
   waitUntilReady,
   WorkerRegistry,
   type EiConfig,
   type Logger,
   type Redis,
+  type RedisConnectionOptions,
+  type RedisUser,
 } from '@ei/core';
 import { LocalAutoscaler } from './local-autoscaler.js';
-import { findRedisServer, portInUse, redisReachable } from './local-redis.js';
+import { findRedisServer, portInUse, preparePrivateRedis, redisReachable } from './local-redis.js';
 import { ProcessSupervisor } from './process-supervisor.js';
 
 export interface LaunchOptions {
@@ -32,6 +36,8 @@ export interface LaunchOptions {
 
 export interface Launched {
   redisUrl: string;
+  /** The private redis-server's admin password (user `admin`); none with a configured Redis. */
+  adminPasswordFile: string | undefined;
   dashboardUrl: string;
   supervisor: ProcessSupervisor;
   autoscaler: LocalAutoscaler;
@@ -86,31 +92,34 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   };
 
   try {
-    // 1. Redis.
+    // 1. Redis: the configured one, or a private redis-server where each child connects
+    // as its own ACL user (producer, worker, gateway) and the launcher as admin.
     let redisUrl = config.redis.url;
+    let connection: RedisConnectionOptions = config.redis;
+    let credentials = (_user: RedisUser): Record<string, string> => configuredCredentials(config);
     if (!(await redisReachable(config.redis))) {
-      const binary = findRedisServer();
+      const server = findRedisServer();
       const wanted = Number(new URL(redisUrl).port || 6379);
       const port = (await portInUse(wanted)) ? await freePort() : wanted;
       redisDir = await mkdtemp(join(tmpdir(), 'ei-up-redis-'));
+      const users = await preparePrivateRedis(redisDir, server, config.redis.keyPrefix);
       const args = [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        redisDir,
+        ...users.args,
+        ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        ...['--dir', redisDir, ...redisServerLimits(config.limits.maxFrameBytes)],
       ];
-      if (config.redis.password) args.push('--requirepass', config.redis.password);
-      supervisor.start({ name: 'redis', command: binary, args });
+      supervisor.start({ name: 'redis', command: server.path, args });
       redisUrl = `redis://127.0.0.1:${port}`;
-      logger.info({ redisUrl }, 'no Redis answered at redis.url: started a private redis-server');
+      connection = { url: redisUrl, ...users.admin };
+      credentials = (user) => ({ ...users.childEnv(user), REDIS_TLS: 'false' });
+      logger.info(
+        { redisUrl, adminPasswordFile: users.admin.passwordFile },
+        users.perComponentUsers
+          ? 'no Redis answered at redis.url: started a private redis-server with a user per component'
+          : `no Redis answered at redis.url: started a private redis-server ${server.version.join('.')}, one password for all (per-component users need Redis ${ACL_MIN_REDIS_VERSION})`,
+      );
     }
-    redis = createRedis({ ...config.redis, url: redisUrl });
+    redis = createRedis(connection);
     redis.on('error', () => {});
     await waitUntilReady(redis, 15_000);
     events = new EventLog(redis, config.redis.keyPrefix);
@@ -122,17 +131,17 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       EI_CONFIG: options.configFile,
       LOG_FORMAT: readable ? 'pretty' : 'json',
     };
-    const cli = (name: string, args: string[]): void =>
+    const cli = (name: string, user: RedisUser, args: string[]): void =>
       supervisor.start({
         name,
         command: process.execPath,
         args: [...SERVICE_NODE_FLAGS, CLI_BIN, ...args],
-        env: childEnv,
+        env: { ...childEnv, ...credentials(user) },
       });
 
     // 2. Gateway (serves the dashboard).
     if (!options.skipDashboardBuild) await buildDashboardIfNeeded(logger, options.write);
-    cli('gateway', ['gateway', '--port', String(options.gatewayPort)]);
+    cli('gateway', 'gateway', ['gateway', '--port', String(options.gatewayPort)]);
 
     // 3. Workers for the types the streams use.
     const typesInUse = [...new Set(config.streams.map((s) => s.type))];
@@ -144,7 +153,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       while (names.length < replicas) {
         const name = `worker:${type}#${++workerSerial}`;
         names.push(name);
-        cli(name, ['worker', '--type', type, '--metrics-port', String(await freePort())]);
+        cli(name, 'worker', ['worker', '--type', type, '--metrics-port', String(await freePort())]);
       }
       while (names.length > replicas) await supervisor.stop(names.pop()!);
     };
@@ -166,7 +175,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       if (stream.fps !== undefined) args.push('--fps', String(stream.fps));
       if (stream.maxWidth !== undefined) args.push('--max-width', String(stream.maxWidth));
       if (stream.loop) args.push('--loop');
-      cli(`producer:${stream.name}`, args);
+      cli(`producer:${stream.name}`, 'producer', args);
     }
 
     // 5. The autoscaler.
@@ -192,6 +201,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     );
     return {
       redisUrl,
+      adminPasswordFile: connection === config.redis ? undefined : connection.passwordFile,
       dashboardUrl: `http://localhost:${options.gatewayPort}/`,
       supervisor,
       autoscaler,
@@ -202,6 +212,17 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * What the command line gave beyond the config file (--redis-user, --password-file), for
+ * children that read only the file and the environment.
+ */
+function configuredCredentials(config: EiConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (config.redis.username !== undefined) env.REDIS_USERNAME = config.redis.username;
+  if (config.redis.passwordFile !== undefined) env.REDIS_PASSWORD_FILE = config.redis.passwordFile;
+  return env;
 }
 
 /** Resolves once the gateway's /healthz answers 200; rejects after `timeoutMs`. */
