@@ -21,7 +21,12 @@ function tool(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn('bash', [`${TOOLS}${script}`, ...args], {
-    env: { ...process.env, REDIS_PASSWORD: '', LOG_FORMAT: 'json', ...env },
+    env: {
+      ...process.env,
+      ...{ REDIS_USERNAME: '', REDIS_PASSWORD: '', REDIS_PASSWORD_FILE: '', REDIS_TLS_CA_FILE: '' },
+      LOG_FORMAT: 'json',
+      ...env,
+    },
   });
   let stdout = '';
   let stderr = '';
@@ -31,50 +36,59 @@ function tool(
 }
 
 let redis: PrivateRedis;
+let dir: string;
+let passwordFile: string;
 
 beforeAll(async () => {
   expect(
     existsSync(fileURLToPath(new URL('../services/cli/dist/main.js', import.meta.url))),
     'run `pnpm build` first',
   ).toBe(true);
-  redis = await startPrivateRedis({ password: 'fr4me-queue' });
+  // The platform's users, as on a cluster's frame-queue NodePort.
+  redis = await startPrivateRedis({ acl: {} });
+  dir = await mkdtemp(join(tmpdir(), 'ei-remote-producers-'));
+  passwordFile = join(dir, 'producer.password');
+  await writeFile(passwordFile, `${redis.passwords!.producer}\n`, { mode: 0o600 });
 });
 
 afterAll(async () => {
   await redis.stop();
+  await rm(dir, { recursive: true, force: true });
 });
 
 describe('tools/run-fss.sh and run-css.sh', () => {
-  it('run-fss.sh pushes a file through a password-protected Redis (AUTH)', async () => {
+  it('run-fss.sh pushes a file as the producer user, the password read from a file, never on a command line', async () => {
     // $NODE picks the node binary: a wrapper that records how the script starts it.
-    const dir = await mkdtemp(join(tmpdir(), 'ei-run-fss-'));
-    const wrapper = join(dir, 'node');
+    const wrapperDir = await mkdtemp(join(tmpdir(), 'ei-run-fss-'));
+    const wrapper = join(wrapperDir, 'node');
     await writeFile(
       wrapper,
-      `#!/bin/sh\necho "$@" > "${dir}/args"\nexec "${process.execPath}" "$@"\n`,
+      `#!/bin/sh\necho "$@" > "${wrapperDir}/args"\nexec "${process.execPath}" "$@"\n`,
     );
+    const scriptArgs = [
+      ...['-v', CLIP, '-t', 'car', '-s', 'fss-test', '-q', '127.0.0.1', '-p', String(redis.port)],
+      ...['-u', 'producer', '-k', passwordFile, '-o', '-w', '320', '-m', '0'],
+    ];
     let run: Awaited<ReturnType<typeof tool>>;
-    let args: string[];
+    let args: string;
     try {
       await chmod(wrapper, 0o755);
-      run = await tool(
-        'run-fss.sh',
-        [
-          ...['-v', CLIP, '-t', 'car', '-s', 'fss-test', '-q', '127.0.0.1'],
-          ...['-p', String(redis.port), '-a', 'fr4me-queue', '-o', '-w', '320', '-m', '0'],
-        ],
-        { NODE: wrapper },
-      );
-      args = (await readFile(join(dir, 'args'), 'utf8')).trim().split(' ');
+      run = await tool('run-fss.sh', scriptArgs, { NODE: wrapper });
+      args = (await readFile(join(wrapperDir, 'args'), 'utf8')).trim();
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(wrapperDir, { recursive: true, force: true });
     }
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     // Started like every service: with the services' Node flags before the CLI.
-    expect(args.slice(0, SERVICE_NODE_FLAGS.length)).toEqual(SERVICE_NODE_FLAGS);
-    expect(args[SERVICE_NODE_FLAGS.length]).toMatch(/services\/cli\/bin\/ei\.js$/);
-    const client = createRedis({ url: redis.url, password: 'fr4me-queue' });
+    const words = args.split(' ');
+    expect(words.slice(0, SERVICE_NODE_FLAGS.length)).toEqual(SERVICE_NODE_FLAGS);
+    expect(words[SERVICE_NODE_FLAGS.length]).toMatch(/services\/cli\/bin\/ei\.js$/);
+    // What `ps` shows of the script and of node: no password.
+    for (const commandLine of [args, scriptArgs.join(' ')]) {
+      expect(commandLine).not.toContain(redis.passwords!.producer);
+    }
+    const client = createRedis(redis.connection('gateway'));
     try {
       await waitUntilReady(client);
       const queue = new FrameQueue({ redis: client, type: 'car', policy: 'latest', cap: 64 });
@@ -84,25 +98,35 @@ describe('tools/run-fss.sh and run-css.sh', () => {
     }
   });
 
-  it('a wrong or missing password is a clear, immediate error', async () => {
+  it('takes the password from REDIS_PASSWORD too; a wrong or missing one is a clear, immediate error', async () => {
     const base = ['-v', CLIP, '-s', 'fss-denied', '-p', String(redis.port), '-o', '-m', '0'];
-    const [wrong, missing] = await Promise.all([
-      tool('run-fss.sh', [...base, '-a', 'guess']),
+    const [fromEnv, wrong, missing, argv] = await Promise.all([
+      tool('run-fss.sh', [...base, '-s', 'fss-env', '-w', '160'], {
+        REDIS_PASSWORD: redis.passwords!.producer,
+      }),
+      tool('run-fss.sh', base, { REDIS_PASSWORD: 'guess' }),
       tool('run-fss.sh', base),
+      tool('run-fss.sh', [...base, '-a', redis.passwords!.producer]),
     ]);
+    expect(fromEnv.stderr).toBe('');
+    expect(fromEnv.code).toBe(0);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/cannot use Redis at redis:\/\/127\.0\.0\.1:\d+: WRONGPASS/);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/no password \(-a or REDIS_PASSWORD\)/);
-    expect(missing.stderr).toMatch(/NOAUTH/);
+    expect(missing.stderr).toMatch(/no password \(-k file or REDIS_PASSWORD\)/);
+    expect(missing.stderr).toMatch(/cannot use Redis at .*(WRONGPASS|NOAUTH)/);
+    expect(argv.code).toBe(2);
+    expect(argv.stderr).toContain('-a is no longer accepted');
   });
 
   it('run-css.sh explains its flags and rejects bad ones', async () => {
     const help = await tool('run-css.sh', ['-h']);
     expect(help.code).toBe(0);
-    for (const flag of ['-v camera', '-t type', '-s stream', '-q host', '-p port', '-a password']) {
+    for (const flag of ['-v camera', '-t type', '-s stream', '-q host', '-p port', '-u user']) {
       expect(help.stdout).toContain(flag);
     }
+    expect(help.stdout).toContain('-k file');
+    expect(help.stdout).toContain('-c file');
     const bad = await tool('run-css.sh', ['-p', 'nodeport']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("queue port must be 1..65535, got 'nodeport'");
