@@ -4,12 +4,16 @@
 # tools/gen-k8s-yaml.sh expects.
 set -euo pipefail
 
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The release: the default tag, the one the manifests and tools/gen-k8s-yaml.sh use.
+release="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$root/package.json")"
+
 usage() {
   cat <<USAGE
 Usage: $(basename "$0") -r registry [-t tag] [-i image]... [-n] [-b builder] [-a build-arg]...
 
   -r registry   registry and path prefix, e.g. localhost:5000 or ghcr.io/acme (required)
-  -t tag        image tag (default: latest)
+  -t tag        image tag (default: $release, the release in package.json)
   -i image      build only this image: gateway, worker or producer (repeatable; default all)
   -n            build only, do not push
   -b builder    docker or podman (default: docker, else podman if docker is missing)
@@ -22,7 +26,7 @@ Example:
 USAGE
 }
 
-registry='' tag=latest push=1 builder='' images=() build_args=()
+registry='' tag="$release" push=1 builder='' images=() build_args=()
 while getopts ':r:t:i:nb:a:h' option; do
   case "$option" in
     r) registry="${OPTARG%/}" ;;
@@ -58,7 +62,6 @@ if [[ -z "$builder" ]]; then
 fi
 command -v "$builder" >/dev/null 2>&1 || { echo "error: $builder not found" >&2; exit 1; }
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The Dockerfiles use cache mounts (BuildKit); docker enables it by default since 23.0.
 export DOCKER_BUILDKIT=1
 

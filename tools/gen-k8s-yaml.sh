@@ -1,40 +1,46 @@
 #!/usr/bin/env bash
 # Renders the Kubernetes manifests of one overlay with the images of a registry (those
-# container/build.sh pushed), ready for kubectl apply -f. Optionally writes the Secret
-# with the Redis password that every pod needs.
+# container/build.sh pushed), ready for kubectl apply -f. Optionally writes the Secrets
+# every pod needs: the Redis ACL file, each component's Redis password, the API token.
 set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The release: the default tag, the same container/build.sh pushes (never "latest").
+release="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$root/package.json")"
 
 usage() {
   cat <<USAGE
-Usage: $(basename "$0") -r registry [-t tag] [-o overlay] [-d dir] [-s] [-p password]
+Usage: $(basename "$0") -r registry [-t tag] [-o overlay] [-d dir] [-s] [-k secrets-dir]
 
   -r registry   registry and path prefix the images were pushed to (required)
-  -t tag        image tag (default: latest)
+  -t tag        image tag (default: $release, the release in package.json)
   -o overlay    kubernetes/overlays/<overlay>: hpa (default; HPA on ei_scale_ratio),
                 hpa-cpu, keda or manual
   -d dir        output folder (default: kubernetes/generated)
-  -s            also write <dir>/ei-redis-secret.yaml, the Secret ei-redis with the Redis
-                password (from -p, else \$REDIS_PASSWORD, else a random one)
-  -p password   the Redis password for -s
+  -s            also write <dir>/ei-secrets.yaml: Secret ei-redis-acl (the Redis ACL file
+                for the overlay's redis.keyPrefix, password hashes only), ei-redis-producer,
+                ei-redis-worker, ei-redis-gateway, ei-redis-admin (each user's password) and
+                ei-gateway-token (the API token). Needs node and the built CLI (pnpm install)
+  -k dir        where -s keeps the passwords and the token, one file each, created with
+                random values when missing and reused later (default: <dir>/secrets)
   -h            this help
 
 Writes <dir>/elastic-inference-<overlay>.yaml. Needs kubectl (kubectl kustomize) or
 kustomize on the PATH. Then:
-  kubectl apply -f <dir>/ei-redis-secret.yaml     # once, with -s
   kubectl apply -f <dir>/elastic-inference-<overlay>.yaml
+  kubectl apply -f <dir>/ei-secrets.yaml          # with -s; rotation: docs/security.md
 USAGE
 }
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-registry='' tag=latest overlay=hpa out="$root/kubernetes/generated" secret=0 password="${REDIS_PASSWORD:-}"
-while getopts ':r:t:o:d:sp:h' option; do
+registry='' tag="$release" overlay=hpa out="$root/kubernetes/generated" secret=0 secrets=''
+while getopts ':r:t:o:d:sk:h' option; do
   case "$option" in
     r) registry="${OPTARG%/}" ;;
     t) tag="$OPTARG" ;;
     o) overlay="$OPTARG" ;;
     d) out="$OPTARG" ;;
     s) secret=1 ;;
-    p) password="$OPTARG" ;;
+    k) secrets="$OPTARG" ;;
     h) usage; exit 0 ;;
     :) echo "error: -$OPTARG needs a value" >&2; usage >&2; exit 2 ;;
     *) echo "error: unknown option -$OPTARG" >&2; usage >&2; exit 2 ;;
@@ -46,12 +52,6 @@ if [[ -z "$registry" ]]; then echo "error: -r registry is required" >&2; usage >
 if [[ ! "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
   echo "error: -t $tag is not a valid image tag" >&2; exit 2
 fi
-case "$password" in
-  *"'"* | *'\'* | *$'\n'*)
-    echo "error: the password must not contain quotes, backslashes or newlines" >&2
-    exit 2
-    ;;
-esac
 overlay_dir="$root/kubernetes/overlays/$overlay"
 if [[ ! -f "$overlay_dir/kustomization.yaml" ]]; then
   echo "error: -o $overlay: no such overlay; choose one of: $(ls "$root/kubernetes/overlays" | tr '\n' ' ')" >&2
@@ -92,25 +92,57 @@ target="$out/elastic-inference-$overlay.yaml"
 echo "wrote $target"
 
 if ((secret)); then
-  if [[ -z "$password" ]]; then
-    password="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+  secrets="${secrets:-$out/secrets}"
+  (umask 077 && mkdir -p "$secrets")
+  # The ACL follows the key prefix of the rendered ei-config.
+  (cd "$root" && node --input-type=module -e '
+    import { readFileSync, writeFileSync } from "node:fs";
+    import { parseAllDocuments } from "yaml";
+    const objects = parseAllDocuments(readFileSync(process.argv[1], "utf8")).map((d) => d.toJS());
+    const config = objects.find((o) => o?.kind === "ConfigMap" && o.metadata.name === "ei-config");
+    writeFileSync(process.argv[2], config.data["ei.yaml"]);
+  ' "$target" "$work/ei.yaml")
+  acl="$(EI_KEY_PREFIX='' node "$root/services/cli/bin/ei.js" redis-acl --config "$work/ei.yaml" --secrets-dir "$secrets")"
+  if [[ ! -f "$secrets/gateway-token" ]]; then
+    (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$secrets/gateway-token")
   fi
-  secret_file="$out/ei-redis-secret.yaml"
+  # The current value of each: the first line (a rotation may keep an old one below it).
+  declare -A value
+  for name in producer worker gateway admin gateway-token; do
+    value[$name]="$(head -n 1 "$secrets/$name")"
+    case "${value[$name]}" in
+      *"'"* | *'\'*) echo "error: $secrets/$name: no quotes or backslashes, please" >&2; exit 2 ;;
+    esac
+  done
+  secret_file="$out/ei-secrets.yaml"
   (
     umask 077
-    cat >"$secret_file" <<SECRET
-# The Redis password of the platform (every pod reads it; remote cameras need it for the
-# frame-queue NodePort 31003). Keep this file out of version control.
-apiVersion: v1
-kind: Secret
-metadata:
-  name: ei-redis
-  namespace: elastic-inference
-type: Opaque
-stringData:
-  password: '$password'
-SECRET
+    {
+      echo "# The platform's Secrets (docs/security.md). Keep this file out of version control;"
+      echo "# tools/gen-k8s-yaml.sh -s -k $secrets writes it again from the same values."
+      echo 'apiVersion: v1'
+      echo 'kind: Secret'
+      echo 'metadata: { name: ei-redis-acl, namespace: elastic-inference }'
+      echo 'type: Opaque'
+      echo 'stringData:'
+      echo '  users.acl: |'
+      printf '%s\n' "$acl" | sed 's/^/    /'
+      for user in producer worker gateway admin; do
+        echo '---'
+        echo 'apiVersion: v1'
+        echo 'kind: Secret'
+        echo "metadata: { name: ei-redis-$user, namespace: elastic-inference }"
+        echo 'type: Opaque'
+        echo "stringData: { username: $user, password: '${value[$user]}' }"
+      done
+      echo '---'
+      echo 'apiVersion: v1'
+      echo 'kind: Secret'
+      echo 'metadata: { name: ei-gateway-token, namespace: elastic-inference }'
+      echo 'type: Opaque'
+      echo "stringData: { token: '${value[gateway-token]}' }"
+    } >"$secret_file"
   )
-  echo "wrote $secret_file (read the password back with:"
-  echo "  kubectl -n elastic-inference get secret ei-redis -o jsonpath='{.data.password}' | base64 -d)"
+  echo "wrote $secret_file (values kept in $secrets; read one back with:"
+  echo "  kubectl -n elastic-inference get secret ei-redis-producer -o jsonpath='{.data.password}' | base64 -d)"
 fi

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_NODE_FLAGS } from '@ei/core';
@@ -11,6 +11,9 @@ import { KUBERNETES_DIR } from './promql.js';
 const ROOT = join(KUBERNETES_DIR, '..');
 const SCRIPTS = ['container/build.sh', 'tools/gen-k8s-yaml.sh'];
 const IMAGES = ['gateway', 'worker', 'producer'] as const;
+const RELEASE = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 const run = (script: string, args: string[]) =>
   spawnSync('bash', [join(ROOT, script), ...args], {
     encoding: 'utf8',
@@ -23,6 +26,9 @@ describe.each(SCRIPTS)('%s', (script) => {
     const help = run(script, ['-h']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: .* -r registry/);
+    // The default tag is the release, the one the overlays use: never a moving "latest".
+    expect(help.stdout).toContain(`-t tag        image tag (default: ${RELEASE}, the release`);
+    expect(help.stdout).not.toMatch(/latest/);
     const missing = run(script, []);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('-r registry is required');
@@ -36,20 +42,18 @@ describe.skipIf(!kubectl)('tools/gen-k8s-yaml.sh', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it.each(['hpa', 'keda'])(
-    'renders overlay %s with the registry images and writes the Secret',
+    'renders overlay %s with the registry images and writes the Secrets',
     (overlay) => {
+      const secrets = join(out, `secrets-${overlay}`);
+      mkdirSync(secrets, { mode: 0o700 });
+      // A kept producer password, during a rotation: the new one first, the old one below.
+      writeFileSync(
+        join(secrets, 'producer'),
+        'new-producer-password-0123\nold-producer-password-0123\n',
+      );
       const result = run('tools/gen-k8s-yaml.sh', [
-        '-r',
-        'registry.example.com/ei/',
-        '-t',
-        '1.2.3',
-        '-o',
-        overlay,
-        '-d',
-        out,
-        '-s',
-        '-p',
-        's3cret',
+        ...['-r', 'registry.example.com/ei/', '-t', '1.2.3', '-o', overlay],
+        ...['-d', out, '-s', '-k', secrets],
       ]);
       expect(result.status, result.stderr).toBe(0);
       const objects = parseAllDocuments(
@@ -68,22 +72,63 @@ describe.skipIf(!kubectl)('tools/gen-k8s-yaml.sh', () => {
           JSON.parse(JSON.stringify(list).replace(/"image":"[^"]*"/g, '"image":""')) as K8sObject[]
         ).sort((a, b) => key(a).localeCompare(key(b)));
       expect(strip(objects)).toEqual(strip(kustomize(join(KUBERNETES_DIR, 'overlays', overlay))));
-      const secretPath = join(out, 'ei-redis-secret.yaml');
+
+      // One file of Secrets, readable by its owner only, holding what the pods mount.
+      const secretPath = join(out, 'ei-secrets.yaml');
       expect(statSync(secretPath).mode & 0o077).toBe(0);
-      const [secret] = parseAllDocuments(readFileSync(secretPath, 'utf8')).map(
-        (d) => d.toJS() as K8sObject,
+      const secretObjects = parseAllDocuments(readFileSync(secretPath, 'utf8')).map(
+        (d) => d.toJS() as K8sObject & { stringData: Record<string, string> },
       );
-      expect(secret).toMatchObject({
-        kind: 'Secret',
-        metadata: { name: 'ei-redis', namespace: 'elastic-inference' },
-        stringData: { password: 's3cret' },
-      });
+      const byName = new Map(secretObjects.map((o) => [o.metadata.name, o]));
+      const mounted = new Set(
+        objects
+          .flatMap(
+            (o) =>
+              JSON.stringify(o).match(/"(secretName|name)":"ei-(redis|gateway)-[a-z-]+"/g) ?? [],
+          )
+          .map((m) => m.split('"')[3]!),
+      );
+      for (const name of mounted) expect(byName.has(name), name).toBe(true);
+      for (const user of ['producer', 'worker', 'gateway', 'admin']) {
+        const secret = byName.get(`ei-redis-${user}`)!;
+        expect(secret.metadata.namespace).toBe('elastic-inference');
+        expect(secret.stringData.username).toBe(user);
+        expect(secret.stringData.password).toBe(
+          readFileSync(join(secrets, user), 'utf8').split('\n')[0],
+        );
+      }
+      expect(byName.get('ei-gateway-token')!.stringData.token).toMatch(/^[0-9a-f]{48}$/);
+      const acl = byName.get('ei-redis-acl')!.stringData['users.acl']!;
+      expect(acl.split('\n')[0]).toBe('user default reset');
+      // Hashes only; both producer passwords accepted while the rotation rolls out.
+      expect(acl).not.toContain('producer-password');
+      expect(
+        acl
+          .split('\n')
+          .find((l) => l.startsWith('user producer '))!
+          .match(/#[0-9a-f]{64}/g),
+      ).toHaveLength(2);
+      // Run again: the same values.
+      const values = (text: string) => text.replace(/^#.*\n/gm, '');
+      const before = values(readFileSync(secretPath, 'utf8'));
+      const again = run('tools/gen-k8s-yaml.sh', [
+        ...['-r', 'r', '-o', overlay, '-d', out, '-s', '-k', secrets],
+      ]);
+      expect(again.status, again.stderr).toBe(0);
+      expect(values(readFileSync(secretPath, 'utf8'))).toBe(before);
     },
+    // Two runs, each rendering with kubectl and starting the CLI.
+    60_000,
   );
 
   it('refuses an unknown overlay and an unsafe password', () => {
     expect(run('tools/gen-k8s-yaml.sh', ['-r', 'r', '-o', 'nope', '-d', out]).status).toBe(2);
-    expect(run('tools/gen-k8s-yaml.sh', ['-r', 'r', '-d', out, '-s', '-p', "a'b"]).status).toBe(2);
+    const secrets = join(out, 'unsafe');
+    mkdirSync(secrets);
+    writeFileSync(join(secrets, 'worker'), "quote'in-the-password-0123\n");
+    const unsafe = run('tools/gen-k8s-yaml.sh', ['-r', 'r', '-d', out, '-s', '-k', secrets]);
+    expect(unsafe.status).toBe(2);
+    expect(unsafe.stderr).toContain('no quotes or backslashes');
   });
 });
 

@@ -34,13 +34,28 @@ interface ConfigMapGenerator {
   options?: GeneratorOptions;
 }
 
+/** A JSON 6902 patch of one object, inline or in a file. */
+interface Patch {
+  target: { kind: string; name: string };
+  patch?: string;
+  path?: string;
+}
+
+interface JsonPatchOperation {
+  op: 'add' | 'replace' | 'remove';
+  path: string;
+  value?: unknown;
+}
+
 interface Kustomization {
+  kind?: string;
   namespace?: string;
   resources?: string[];
   components?: string[];
   images?: ImageRule[];
   configMapGenerator?: ConfigMapGenerator[];
   generatorOptions?: GeneratorOptions;
+  patches?: Patch[];
   [key: string]: unknown;
 }
 
@@ -56,12 +71,17 @@ const SUPPORTED = new Set([
   'images',
   'configMapGenerator',
   'generatorOptions',
+  'patches',
 ]);
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'APIService']);
 
-/** Renders a kustomization directory like `kubectl kustomize <dir>` (for the subset above). */
-export function kustomize(directory: string): K8sObject[] {
+/**
+ * Renders a kustomization directory like `kubectl kustomize <dir>` (for the subset above).
+ * A Component adds its resources to `parent` (the objects of the kustomization that lists
+ * it) and patches them.
+ */
+export function kustomize(directory: string, parent?: K8sObject[]): K8sObject[] {
   const kustomization = readYamlDocuments(
     join(directory, 'kustomization.yaml'),
   )[0] as Kustomization;
@@ -72,7 +92,7 @@ export function kustomize(directory: string): K8sObject[] {
       );
     }
   }
-  const objects: K8sObject[] = [];
+  const objects: K8sObject[] = parent ?? [];
   for (const entry of kustomization.resources ?? [])
     objects.push(...loadResource(resolve(directory, entry)));
   for (const generator of kustomization.configMapGenerator ?? []) {
@@ -93,7 +113,8 @@ export function kustomize(directory: string): K8sObject[] {
     objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data });
   }
   for (const component of kustomization.components ?? [])
-    objects.push(...kustomize(resolve(directory, component)));
+    kustomize(resolve(directory, component), objects);
+  for (const patch of kustomization.patches ?? []) applyPatch(objects, patch, directory);
   for (const object of objects) {
     if (kustomization.namespace && !CLUSTER_SCOPED.has(object.kind)) {
       object.metadata.namespace = kustomization.namespace;
@@ -101,6 +122,53 @@ export function kustomize(directory: string): K8sObject[] {
     for (const rule of kustomization.images ?? []) setImages(object, rule);
   }
   return objects;
+}
+
+function applyPatch(objects: K8sObject[], patch: Patch, directory: string): void {
+  const text = patch.path ? readFileSync(resolve(directory, patch.path), 'utf8') : patch.patch;
+  const operations = parseAllDocuments(text ?? '')[0]?.toJS() as unknown;
+  if (!Array.isArray(operations)) {
+    throw new Error(`${directory}: only JSON 6902 patches (a list of operations) are supported`);
+  }
+  const targets = objects.filter(
+    (o) => o.kind === patch.target.kind && o.metadata.name === patch.target.name,
+  );
+  if (targets.length === 0) {
+    throw new Error(`${directory}: no ${patch.target.kind} ${patch.target.name} to patch`);
+  }
+  for (const target of targets) {
+    for (const operation of operations as JsonPatchOperation[]) applyOperation(target, operation);
+  }
+}
+
+/** One RFC 6902 operation (add, replace, remove); `-` appends to an array. */
+function applyOperation(object: K8sObject, operation: JsonPatchOperation): void {
+  const keys = operation.path
+    .split('/')
+    .slice(1)
+    .map((key) => key.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const last = keys.pop()!;
+  let node: unknown = object;
+  for (const key of keys) {
+    node = (node as Record<string, unknown>)[key];
+    if (typeof node !== 'object' || node === null) {
+      throw new Error(`patch ${operation.op} ${operation.path}: no such path`);
+    }
+  }
+  if (Array.isArray(node)) {
+    const index = last === '-' ? node.length : Number(last);
+    if (operation.op === 'add') node.splice(index, 0, structuredClone(operation.value));
+    else if (index >= node.length) throw new Error(`patch ${operation.path}: no such element`);
+    else if (operation.op === 'replace') node[index] = structuredClone(operation.value);
+    else node.splice(index, 1);
+    return;
+  }
+  const record = node as Record<string, unknown>;
+  if (operation.op !== 'add' && !(last in record)) {
+    throw new Error(`patch ${operation.op} ${operation.path}: no such field`);
+  }
+  if (operation.op === 'remove') delete record[last];
+  else record[last] = structuredClone(operation.value);
 }
 
 function loadResource(path: string): K8sObject[] {

@@ -2,15 +2,20 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '@ei/core';
+import { parseConfig, redisServerLimits } from '@ei/core';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { kustomize, readYamlDocuments, type K8sObject } from './kustomize.js';
 import { allExpressions, KUBERNETES_DIR } from './promql.js';
 
-// Every kustomization a user applies: the overlays and the monitoring bundle.
+// Every kustomization a user applies: the overlays, the monitoring bundle, and an overlay
+// with the frame-queue TLS component as docs/deploy.md has operators write it.
 const OVERLAYS = readdirSync(join(KUBERNETES_DIR, 'overlays')).map((name) => `overlays/${name}`);
-const TARGETS = [...OVERLAYS, 'monitoring'];
+const TLS_FIXTURE = 'tests/fixtures/hpa-frame-queue-tls';
+const TARGETS = [...OVERLAYS, TLS_FIXTURE, 'monitoring'];
+const RELEASE = (
+  JSON.parse(readFileSync(join(KUBERNETES_DIR, '../package.json'), 'utf8')) as { version: string }
+).version;
 
 const MODEL_PACKAGES: Record<string, string> = {
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
@@ -81,14 +86,81 @@ interface Container {
   livenessProbe?: { httpGet?: { path: string; port: string | number } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: { allowPrivilegeEscalation?: boolean };
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
 }
 interface PodSpec {
   containers: Container[];
+  volumes?: { name: string; secret?: { secretName: string } }[];
   terminationGracePeriodSeconds?: number;
+  automountServiceAccountToken?: boolean;
   securityContext?: { runAsNonRoot?: boolean };
 }
 const podSpec = (deployment: K8sObject): PodSpec =>
   (deployment.spec as { template: { spec: PodSpec } }).template.spec;
+
+interface Selector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+interface Peer {
+  podSelector?: Selector;
+  namespaceSelector?: Selector;
+  ipBlock?: { cidr: string };
+}
+interface PolicyRule {
+  from?: Peer[];
+  to?: Peer[];
+  ports?: { port: string | number; protocol?: string }[];
+}
+interface Policy extends K8sObject {
+  spec: {
+    podSelector: Selector;
+    policyTypes: string[];
+    ingress?: PolicyRule[];
+    egress?: PolicyRule[];
+  };
+}
+
+/** Whether a label selector (matchLabels, matchExpressions with In) selects `labels`. */
+function selects(selector: Selector, labels: Record<string, string>): boolean {
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const byExpressions = (selector.matchExpressions ?? []).every((e) => {
+    if (e.operator !== 'In') throw new Error(`selector operator ${e.operator} not evaluated here`);
+    return e.values!.includes(labels[e.key] ?? '');
+  });
+  return byLabels && byExpressions;
+}
+
+/** The rules that let traffic reach (`ingress`) or leave (`egress`) a pod with `labels`. */
+function peers(
+  policies: Policy[],
+  labels: Record<string, string>,
+  direction: 'ingress' | 'egress',
+) {
+  return policies
+    .filter((p) => selects(p.spec.podSelector, labels))
+    .flatMap((p) => p.spec[direction] ?? [])
+    .map((rule) => {
+      const list = (direction === 'ingress' ? rule.from : rule.to) ?? [];
+      return {
+        pods: list
+          .filter((peer) => peer.podSelector && !peer.namespaceSelector)
+          .map((peer) => peer.podSelector!),
+        namespaces: list
+          .filter((peer) => peer.namespaceSelector)
+          .map((peer) => peer.namespaceSelector!.matchLabels!['kubernetes.io/metadata.name']!),
+        ipBlocks: list.filter((peer) => peer.ipBlock).map((peer) => peer.ipBlock!.cidr),
+        // A rule without peers allows every source; without ports, every port.
+        everyone: list.length === 0,
+        ports: (rule.ports ?? []).map((p) => p.port),
+      };
+    });
+}
+const ingressPeers = (policies: Policy[], labels: Record<string, string>) =>
+  peers(policies, labels, 'ingress');
+const egressPeers = (policies: Policy[], labels: Record<string, string>) =>
+  peers(policies, labels, 'egress');
 
 const config = parseConfig(
   parse((find(hpaOverlay, 'ConfigMap', 'ei-config')!.data as Record<string, string>)['ei.yaml']!),
@@ -161,28 +233,195 @@ describe('kubernetes manifests', () => {
       expect(container!.resources?.requests?.cpu).toBeDefined();
       expect(container!.resources?.limits?.memory).toBeDefined();
       expect(spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(10);
-      expect(container!.image).toBe('localhost:5000/ei-worker:latest');
+      expect(container!.image).toBe(`localhost:5000/ei-worker:${RELEASE}`);
     }
   });
 
-  it('pods run as non-root and take the Redis password from the Secret', () => {
-    for (const deployment of hpaOverlay.filter((o) => o.kind === 'Deployment')) {
-      const spec = podSpec(deployment);
-      expect(spec.securityContext?.runAsNonRoot, deployment.metadata.name).toBe(true);
-      for (const container of spec.containers) {
-        expect(container.securityContext?.allowPrivilegeEscalation).toBe(false);
-        const password = container.env?.find((e) => e.name === 'REDIS_PASSWORD');
-        expect(
-          password?.valueFrom?.secretKeyRef,
-          `${deployment.metadata.name}/${container.name}`,
-        ).toEqual({
-          name: 'ei-redis',
-          key: 'password',
-        });
+  it('pods run as non-root, without a service account token, each with its own Redis user and Secret', () => {
+    const userOf: Record<string, string> = {
+      gateway: 'gateway',
+      worker: 'worker',
+      producer: 'producer',
+    };
+    for (const target of TARGETS) {
+      for (const deployment of rendered.get(target)!.filter((o) => o.kind === 'Deployment')) {
+        const spec = podSpec(deployment);
+        const where = `${target}: ${deployment.metadata.name}`;
+        expect(spec.securityContext?.runAsNonRoot, where).toBe(true);
+        expect(spec.automountServiceAccountToken, where).toBe(false);
+        if (deployment.metadata.name === 'ei-redis') continue;
+        const user = userOf[deployment.metadata.labels?.['app.kubernetes.io/component'] ?? '']!;
+        expect(user, where).toBeDefined();
+        const volume = spec.volumes?.find((v) => v.secret?.secretName === `ei-redis-${user}`);
+        expect(volume, `${where}: the Secret ei-redis-${user} as a volume`).toBeDefined();
+        for (const container of spec.containers) {
+          expect(container.securityContext?.allowPrivilegeEscalation).toBe(false);
+          const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));
+          expect(env.REDIS_USERNAME?.value, where).toBe(user);
+          const mount = container.volumeMounts?.find((m) => m.name === volume!.name);
+          expect(mount?.readOnly).toBe(true);
+          expect(env.REDIS_PASSWORD_FILE?.value).toBe(`${mount!.mountPath}/password`);
+          // Never a password in the environment, never one shared with another component.
+          expect(env.REDIS_PASSWORD, where).toBeUndefined();
+          expect(JSON.stringify(container)).not.toContain('ei-redis-admin');
+        }
+      }
+      // The Secrets are created by the operator or gen-k8s-yaml.sh, never committed.
+      expect(rendered.get(target)!.some((o) => o.kind === 'Secret')).toBe(false);
+    }
+  });
+
+  it('the gateway takes its API token from a Secret and drains on stop', () => {
+    const gateway = find(hpaOverlay, 'Deployment', 'ei-gateway')!;
+    const [container] = podSpec(gateway).containers;
+    const token = container!.env?.find((e) => e.name === 'EI_API_TOKEN');
+    expect(token?.valueFrom?.secretKeyRef).toEqual({ name: 'ei-gateway-token', key: 'token' });
+    expect(container!.env?.some((e) => e.name === 'EI_GATEWAY_INSECURE')).toBe(false);
+    const sleep = container!.lifecycle?.preStop?.exec?.command;
+    expect(sleep?.[0]).toBe('sleep');
+    expect(Number(sleep?.[1])).toBeGreaterThanOrEqual(3);
+    expect(Number(sleep?.[1])).toBeLessThan(podSpec(gateway).terminationGracePeriodSeconds!);
+  });
+
+  it('Redis runs the ACL file from its Secret, with the server limits of the config, on a pinned patched image', () => {
+    const redis = find(hpaOverlay, 'Deployment', 'ei-redis')!;
+    const spec = podSpec(redis);
+    const [container] = spec.containers;
+    expect(container!.image).toMatch(/^redis:7\.4\.(\d+)-alpine$/);
+    expect(Number(/^redis:7\.4\.(\d+)/.exec(container!.image)![1])).toBeGreaterThanOrEqual(11);
+    const args = container!.args!;
+    expect(args.slice(0, 3)).toEqual(['redis-server', '--aclfile', '/etc/redis/acl/users.acl']);
+    expect(args).not.toContain('--requirepass');
+    const mount = container!.volumeMounts!.find((m) => m.mountPath === '/etc/redis/acl');
+    const volume = spec.volumes!.find((v) => v.name === mount?.name);
+    expect(volume?.secret?.secretName).toBe('ei-redis-acl');
+    expect(container!.env ?? []).toEqual([]);
+    // The same limits `ei up` gives its private Redis, for the config's frame limit.
+    const limits = redisServerLimits(config.limits.maxFrameBytes);
+    const at = args.indexOf(limits[0]!);
+    expect(args.slice(at, at + limits.length)).toEqual(limits);
+  });
+
+  it('every image is pinned by tag, never latest', () => {
+    for (const target of TARGETS) {
+      for (const object of rendered.get(target)!) {
+        const spec = (object.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
+        for (const container of spec?.containers ?? []) {
+          expect(container.image, `${target}: ${object.metadata.name}`).toMatch(
+            /^[^:]+(:\d+)?\/?[^:]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
+          );
+          expect(container.image).not.toMatch(/:latest$/);
+        }
       }
     }
-    // The Secret is created by the operator or gen-k8s-yaml.sh, never committed.
-    expect(hpaOverlay.some((o) => o.kind === 'Secret')).toBe(false);
+  });
+
+  it('network policies: deny by default; only gateway, workers and producers reach Redis; workers reach Redis only', () => {
+    const policies = hpaOverlay.filter((o) => o.kind === 'NetworkPolicy') as Policy[];
+    const pods = hpaOverlay
+      .filter((o) => o.kind === 'Deployment')
+      .map((d) => ({
+        name: d.metadata.name,
+        labels: (d.spec as { template: { metadata: { labels: Record<string, string> } } }).template
+          .metadata.labels,
+        ports: podSpec(d).containers.flatMap((c) => c.ports ?? []),
+      }));
+    const pod = (name: string) => pods.find((p) => p.name === name)!;
+    // Every pod is selected for both directions: what no rule allows is denied.
+    for (const { name, labels } of pods) {
+      const selecting = policies.filter((p) => selects(p.spec.podSelector, labels));
+      for (const type of ['Ingress', 'Egress'])
+        expect(
+          selecting.some((p) => p.spec.policyTypes.includes(type)),
+          `${name} ${type}`,
+        ).toBe(true);
+    }
+    const redis = pod('ei-redis');
+    const intoRedis = ingressPeers(policies, redis.labels);
+    // Pods allowed in: the platform's components, on the Redis port only.
+    const allowedPods = pods.filter((p) =>
+      intoRedis.some((rule) => rule.pods.some((selector) => selects(selector, p.labels))),
+    );
+    expect(allowedPods.map((p) => p.name).sort()).toEqual(
+      pods
+        .filter((p) => p.name !== 'ei-redis')
+        .map((p) => p.name)
+        .sort(),
+    );
+    for (const rule of intoRedis) {
+      expect(rule.everyone).toBe(false);
+      expect(rule.ports).toEqual(['redis']);
+    }
+    // The one rule from outside the cluster is the cameras' NodePort rule.
+    expect(intoRedis.filter((rule) => rule.ipBlocks.length > 0)).toHaveLength(1);
+    // Workers: out to Redis on 6379 and to DNS, nothing else; in only from monitoring.
+    for (const worker of pods.filter((p) => p.labels['app.kubernetes.io/component'] === 'worker')) {
+      const out = egressPeers(policies, worker.labels);
+      expect(out.length).toBeGreaterThan(0);
+      for (const rule of out) {
+        const toRedis = rule.pods.some((selector) => selects(selector, redis.labels));
+        const toDns = rule.namespaces.includes('kube-system') && rule.ports.every((p) => p === 53);
+        expect(toRedis ? rule.ports : 'dns', worker.name).toEqual(toRedis ? [6379] : 'dns');
+        expect(toRedis || toDns, worker.name).toBe(true);
+        expect(rule.ipBlocks).toEqual([]);
+      }
+      for (const rule of ingressPeers(policies, worker.labels)) {
+        expect(rule.namespaces).toEqual(['monitoring']);
+        expect(rule.ports).toEqual(['metrics']);
+      }
+    }
+    // The gateway answers anyone, on its HTTP port only.
+    expect(ingressPeers(policies, pod('ei-gateway').labels).map((r) => r.ports)).toEqual([
+      ['http'],
+    ]);
+  });
+
+  it('disruption budgets: the gateway keeps a pod, each worker type loses one at a time', () => {
+    const budgets = hpaOverlay.filter((o) => o.kind === 'PodDisruptionBudget');
+    const gateway = find(hpaOverlay, 'Deployment', 'ei-gateway')!;
+    const gatewayBudget = budgets.find((b) =>
+      selects(
+        (b.spec as { selector: Selector }).selector,
+        (gateway.spec as { template: { metadata: { labels: Record<string, string> } } }).template
+          .metadata.labels,
+      ),
+    );
+    expect(gatewayBudget?.spec).toMatchObject({ minAvailable: 1 });
+    expect((gateway.spec as { replicas: number }).replicas).toBeGreaterThan(1);
+    for (const type of TYPES) {
+      const budget = find(hpaOverlay, 'PodDisruptionBudget', `ei-infer-${type}`);
+      expect(budget?.spec).toEqual({
+        maxUnavailable: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': `ei-infer-${type}` } },
+      });
+    }
+  });
+
+  it('the frame-queue TLS component moves the NodePort and its policy to a TLS port', () => {
+    const objects = rendered.get(TLS_FIXTURE)!;
+    const redis = podSpec(find(objects, 'Deployment', 'ei-redis')!);
+    const args = redis.containers[0]!.args!;
+    const option = (name: string) => args[args.indexOf(name) + 1];
+    expect(option('--tls-port')).toBe('6380');
+    expect(redis.containers[0]!.ports).toContainEqual({ name: 'redis-tls', containerPort: 6380 });
+    const tlsMount = redis.containers[0]!.volumeMounts!.find((m) => m.name === 'tls')!;
+    for (const file of ['--tls-cert-file', '--tls-key-file', '--tls-ca-cert-file'])
+      expect(option(file)!.startsWith(`${tlsMount.mountPath}/`)).toBe(true);
+    expect(redis.volumes!.find((v) => v.name === 'tls')?.secret?.secretName).toBe('ei-redis-tls');
+    expect(find(objects, 'Service', 'ei-frame-queue')!.spec).toMatchObject({
+      ports: [{ nodePort: 31003, targetPort: 'redis-tls' }],
+    });
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as Policy[];
+    const labels = { 'app.kubernetes.io/name': 'ei-redis' };
+    const rules = ingressPeers(policies, labels);
+    expect(rules.filter((r) => r.ipBlocks.length > 0).map((r) => r.ports)).toEqual([['redis-tls']]);
+    expect(rules.filter((r) => r.ipBlocks.length === 0).map((r) => r.ports)).toEqual([['redis']]);
+    // Everything else is the overlay's.
+    const rest = (list: K8sObject[]) =>
+      list.filter(
+        (o) => !['ei-redis', 'ei-frame-queue', 'ei-frame-queue-remote'].includes(o.metadata.name),
+      );
+    expect(rest(objects)).toEqual(rest(hpaOverlay));
   });
 
   it('gateway on NodePort 31002 and the frame queue on NodePort 31003', () => {
@@ -199,8 +438,6 @@ describe('kubernetes manifests', () => {
       type: 'NodePort',
       ports: [{ port: 6379, nodePort: 31003 }],
     });
-    const redis = podSpec(find(hpaOverlay, 'Deployment', 'ei-redis')!).containers[0]!;
-    expect(redis.args?.slice(0, 3)).toEqual(['redis-server', '--requirepass', '$(REDIS_PASSWORD)']);
   });
 
   it('sample-infer streams into every type', () => {
