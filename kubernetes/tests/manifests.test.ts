@@ -370,9 +370,11 @@ describe('kubernetes manifests', () => {
         expect(rule.ports).toEqual(['metrics']);
       }
     }
-    // The gateway answers anyone, on its HTTP port only.
-    expect(ingressPeers(policies, pod('ei-gateway').labels).map((r) => r.ports)).toEqual([
-      ['http'],
+    // The gateway answers anyone on its HTTP port; its ops port answers Prometheus only.
+    const intoGateway = ingressPeers(policies, pod('ei-gateway').labels);
+    expect(intoGateway.map((r) => [r.everyone, r.namespaces, r.ports])).toEqual([
+      [true, [], ['http']],
+      [false, ['monitoring'], ['metrics']],
     ]);
   });
 

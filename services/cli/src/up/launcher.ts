@@ -131,17 +131,17 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       EI_CONFIG: options.configFile,
       LOG_FORMAT: readable ? 'pretty' : 'json',
     };
-    const cli = (name: string, user: RedisUser, args: string[]): void =>
+    const cli = (name: string, args: string[], env: NodeJS.ProcessEnv = {}): void =>
       supervisor.start({
         name,
         command: process.execPath,
         args: [...SERVICE_NODE_FLAGS, CLI_BIN, ...args],
-        env: { ...childEnv, ...credentials(user) },
+        env: { ...childEnv, ...env },
       });
 
     // 2. Gateway (serves the dashboard).
     if (!options.skipDashboardBuild) await buildDashboardIfNeeded(logger, options.write);
-    cli('gateway', 'gateway', ['gateway', '--port', String(options.gatewayPort)]);
+    cli('gateway', ['gateway', '--port', String(options.gatewayPort)], credentials('gateway'));
 
     // 3. Workers for the types the streams use.
     const typesInUse = [...new Set(config.streams.map((s) => s.type))];
@@ -153,7 +153,11 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       while (names.length < replicas) {
         const name = `worker:${type}#${++workerSerial}`;
         names.push(name);
-        cli(name, 'worker', ['worker', '--type', type, '--metrics-port', String(await freePort())]);
+        cli(
+          name,
+          ['worker', '--type', type, '--metrics-port', String(await freePort())],
+          credentials('worker'),
+        );
       }
       while (names.length > replicas) await supervisor.stop(names.pop()!);
     };
@@ -175,7 +179,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       if (stream.fps !== undefined) args.push('--fps', String(stream.fps));
       if (stream.maxWidth !== undefined) args.push('--max-width', String(stream.maxWidth));
       if (stream.loop) args.push('--loop');
-      cli(`producer:${stream.name}`, 'producer', args);
+      cli(`producer:${stream.name}`, args, credentials('producer'));
     }
 
     // 5. The autoscaler.

@@ -1,4 +1,5 @@
 import { encode as msgpack } from '@msgpack/msgpack';
+import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueuePolicy } from '../config/config-schema.js';
@@ -15,6 +16,7 @@ import { sampleJpeg } from '../testing/sample-jpeg.js';
 import { startPrivateRedis, type PrivateRedis } from '../testing/redis-server.js';
 import { waitFor } from '../testing/wait-for.js';
 import { aclUserLine, REDIS_USERS, renderAclFile, type RedisUser } from './redis-acl.js';
+import { withAclDocs } from './redis-acl-docs.js';
 import { createRedis, waitUntilReady, type Redis } from './redis-client.js';
 import { queueKeys, registryKeys, resultKeys, workerKeys } from './keys.js';
 import { redisServerLimits } from './redis-server-limits.js';
@@ -90,6 +92,14 @@ async function attempt(run: () => Promise<unknown>): Promise<string> {
 }
 
 describe('the ACL file', () => {
+  it('is documented in docs/security.md as defined (run `pnpm docs:acl`)', async () => {
+    const committed = await readFile(
+      new URL('../../../../docs/security.md', import.meta.url),
+      'utf8',
+    );
+    expect(withAclDocs(committed)).toBe(committed);
+  });
+
   it('holds no password, only SHA-256 hashes, and switches the default user off', () => {
     const passwords = { producer: ['p1'], worker: ['w1'], gateway: ['g1'], admin: ['a1', 'a0'] };
     const text = renderAclFile({ keyPrefix: PREFIX, passwords });
