@@ -7,6 +7,7 @@ import type { Frame } from '../frame/frame.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createRedis, waitUntilReady, type Redis } from '../redis/redis-client.js';
 import { startPrivateRedis, type PrivateRedis } from '../testing/redis-server.js';
+import { sampleFrame } from '../testing/sample-messages.js';
 import { FrameConsumer, type DequeuedFrame } from './frame-consumer.js';
 import { FrameQueue } from './frame-queue.js';
 import type { QueuePolicy } from '../config/config-schema.js';
@@ -47,18 +48,7 @@ function setup(policy: QueuePolicy, cap: number) {
   return { queue, consumer, close, keyPrefix };
 }
 
-function frame(streamId: string, seq: number): Frame {
-  return {
-    streamId,
-    type: 'people',
-    seq,
-    captureTs: Date.now(),
-    width: 64,
-    height: 48,
-    encoding: 'jpeg',
-    data: JPEG,
-  };
-}
+const frame = (streamId: string, seq: number): Frame => sampleFrame(streamId, seq, { data: JPEG });
 
 async function drain(consumer: FrameConsumer, idleMs = 200): Promise<DequeuedFrame[]> {
   const out: DequeuedFrame[] = [];

@@ -10,9 +10,9 @@ import { FrameConsumer } from '../queue/frame-consumer.js';
 import { FrameQueue } from '../queue/frame-queue.js';
 import { StreamRegistry } from '../registry/stream-registry.js';
 import { WorkerRegistry } from '../registry/worker-registry.js';
-import type { InferenceResult } from '../results/inference-result.js';
 import { ResultBus, type LiveResult } from '../results/result-bus.js';
 import { sampleJpeg } from '../testing/sample-jpeg.js';
+import { sampleFrame, sampleResult } from '../testing/sample-messages.js';
 import { startPrivateRedis, type PrivateRedis } from '../testing/redis-server.js';
 import { waitFor } from '../testing/wait-for.js';
 import { aclUserLine, REDIS_USERS, renderAclFile, type RedisUser } from './redis-acl.js';
@@ -47,35 +47,9 @@ async function as(user: RedisUser, target = server): Promise<Redis> {
   return redis;
 }
 
-function frame(type: string, streamId: string, seq: number): Frame {
-  return {
-    streamId,
-    type,
-    seq,
-    captureTs: Date.now(),
-    width: 64,
-    height: 48,
-    encoding: 'jpeg',
-    data: JPEG,
-  };
-}
-
-function result(streamId: string, seq: number): InferenceResult {
-  return {
-    streamId,
-    type: 'people',
-    seq,
-    captureTs: 1,
-    dequeuedTs: 2,
-    publishedTs: 3,
-    width: 64,
-    height: 48,
-    detections: [{ label: 'person', classId: 0, score: 0.9, box: [0.1, 0.2, 0.3, 0.4] }],
-    timings: { queueWaitMs: 1, preprocessMs: 2, inferenceMs: 30, postprocessMs: 1 },
-    model: { name: 'nanodet', version: '1', sha256: 'a'.repeat(64) },
-    workerId: 'w1',
-  };
-}
+const frame = (type: string, streamId: string, seq: number): Frame =>
+  sampleFrame(streamId, seq, { type, data: JPEG });
+const result = sampleResult;
 
 // How Redis refuses: NOPERM for a command, an error of the script for a command inside one,
 // and a configuration refusal for DEBUG, which is off unless enabled at start.

@@ -48,6 +48,15 @@ export function aclGrants(user: RedisUser, keyPrefix: string): readonly AclGrant
     commands: ['eval', 'evalsha'],
     keys: keys('RW', `${keyPrefix}q:*`, legacy),
   };
+  // StreamRegistry.announce and WorkerRegistry.report: a hash with a TTL and an index.
+  const heartbeat = (what: string, hashes: string, index: string): AclGrant[] => [
+    {
+      purpose: `announce ${what} with a heartbeat; remove it on exit`,
+      commands: ['hset', 'hsetnx', 'pexpire', 'del'],
+      keys: keys('W', hashes),
+    },
+    { purpose: `index ${what}`, commands: ['zadd', 'zrem'], keys: keys('W', index) },
+  ];
   const readStats: AclGrant[] = [
     {
       purpose: 'read queue counters and depths (getStats script)',
@@ -112,16 +121,7 @@ export function aclGrants(user: RedisUser, keyPrefix: string): readonly AclGrant
           commands: ['blpop'],
           keys: keys('RW', q('space')),
         },
-        {
-          purpose: 'announce streams with a heartbeat; remove them on exit',
-          commands: ['hset', 'hsetnx', 'pexpire', 'del'],
-          keys: keys('W', `${keyPrefix}stream:*`),
-        },
-        {
-          purpose: 'index announced streams',
-          commands: ['zadd', 'zrem'],
-          keys: keys('W', `${keyPrefix}streams`),
-        },
+        ...heartbeat('its streams', `${keyPrefix}stream:*`, `${keyPrefix}streams`),
       ];
     case 'worker':
       return [
@@ -167,16 +167,7 @@ export function aclGrants(user: RedisUser, keyPrefix: string): readonly AclGrant
           commands: ['hgetall'],
           keys: keys('R', `${keyPrefix}stream:*`),
         },
-        {
-          purpose: 'report its status with a heartbeat',
-          commands: ['hset', 'hsetnx', 'pexpire', 'del'],
-          keys: keys('W', `${keyPrefix}worker:*`),
-        },
-        {
-          purpose: 'index workers per type',
-          commands: ['zadd', 'zrem'],
-          keys: keys('W', `${keyPrefix}workers:*`),
-        },
+        ...heartbeat('its status', `${keyPrefix}worker:*`, `${keyPrefix}workers:*`),
         {
           purpose: 'count the live workers of its type',
           commands: ['zcount'],

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, waitUntilReady, type Redis } from '../redis/redis-client.js';
 import { sampleJpeg } from '../testing/sample-jpeg.js';
+import { sampleResult } from '../testing/sample-messages.js';
 import { startPrivateRedis, type PrivateRedis } from '../testing/redis-server.js';
-import type { InferenceResult } from './inference-result.js';
 import { ResultBus, type LiveResult } from './result-bus.js';
 import { decodeResultMessage, encodeResultMessage, ResultDecodeError } from './result-codec.js';
 
@@ -18,22 +18,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-function result(streamId: string, seq: number): InferenceResult {
-  return {
-    streamId,
-    type: 'people',
-    seq,
-    captureTs: 1,
-    dequeuedTs: 2,
-    publishedTs: 3,
-    width: 640,
-    height: 480,
-    detections: [{ label: 'person', classId: 0, score: 0.9, box: [0.1, 0.2, 0.3, 0.4] }],
-    timings: { queueWaitMs: 1, preprocessMs: 2, inferenceMs: 30, postprocessMs: 1 },
-    model: { name: 'nanodet', version: '1', sha256: 'a'.repeat(64) },
-    workerId: 'w1',
-  };
-}
+const result = sampleResult;
 
 describe('result codec', () => {
   it('round-trips metadata and leaves the JPEG bytes untouched', () => {

@@ -3,6 +3,7 @@ export { freePort } from '../net/free-port.js';
 export { startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
 export { createTestCertificates, type TestCertificates } from './test-certificates.js';
 export { sampleJpeg } from './sample-jpeg.js';
+export { sampleFrame, sampleResult } from './sample-messages.js';
 export { PHOTO_FIXTURES_DIR, photoFixture } from './photos.js';
 export {
   commandLine,
