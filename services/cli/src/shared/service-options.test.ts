@@ -15,6 +15,14 @@ describe('service options', () => {
     );
   });
 
+  it('refuse a Redis URL that carries a password on the command line', async () => {
+    await expect(
+      loadServiceConfig({ redis: 'redis://producer:hunter2@cluster:31003' }),
+    ).rejects.toThrow(/--redis carries a password.*REDIS_URL/);
+    const config = await loadServiceConfig({ redis: 'redis://producer@cluster:31003' });
+    expect(config.redis.url).toBe('redis://producer@cluster:31003');
+  });
+
   it('take the user and the password file, and the password is read from the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ei-service-options-'));
     try {

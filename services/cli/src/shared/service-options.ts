@@ -48,6 +48,16 @@ export async function loadServiceConfig(options: ServiceOptions): Promise<EiConf
       2,
     );
   }
+  if (
+    options.redis !== undefined &&
+    URL.canParse(options.redis) &&
+    new URL(options.redis).password
+  ) {
+    throw new CliError(
+      '--redis carries a password, which every user of the machine can read on a command line (ps). Give the URL without it and the password in a file (--password-file) or REDIS_PASSWORD, or the whole URL in REDIS_URL',
+      2,
+    );
+  }
   const config = options.config ? await loadConfig({ file: options.config }) : parseConfig({});
   if (options.redis) config.redis.url = options.redis;
   if (options.redisUser) config.redis.username = options.redisUser;
