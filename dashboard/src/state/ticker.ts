@@ -11,7 +11,11 @@ let timer: ReturnType<typeof setInterval> | undefined;
  */
 export function useTicker(): Readonly<Ref<number>> {
   users++;
-  timer ??= setInterval(() => (now.value = Date.now()), 500);
+  if (timer === undefined) {
+    // The clock may have stood still since the last component left: start from now.
+    now.value = Date.now();
+    timer = setInterval(() => (now.value = Date.now()), 500);
+  }
   onBeforeUnmount(() => {
     users--;
     if (users === 0) {
