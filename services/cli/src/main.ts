@@ -1,4 +1,5 @@
-import { EiError } from '@ei/core';
+import { inspect } from 'node:util';
+import { EiError, maskCredentials } from '@ei/core';
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { CliError } from './shared/cli-error.js';
@@ -18,10 +19,11 @@ try {
     process.exitCode = error.exitCode;
   } else if (error instanceof EiError) {
     // Errors the platform raises on purpose say what to change; no stack trace needed.
-    console.error(`ei: ${error.message}`);
+    console.error(`ei: ${maskCredentials(error.message)}`);
     process.exitCode = error instanceof CliError ? error.exitCode : 1;
   } else {
-    console.error(error);
+    // Unexpected: the stack helps, the credentials of a source URL in it do not.
+    console.error(maskCredentials(inspect(error)));
     process.exitCode = 1;
   }
 }

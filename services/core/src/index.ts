@@ -86,10 +86,10 @@ export {
 } from './queue/frame-consumer.js';
 export { SCRIPTS_VERSION } from './queue/queue-scripts.js';
 export { decodeLegacyFrame } from './legacy/legacy-frame.js';
+export { maskCredentials, MASK } from './secrets/mask-credentials.js';
 
 export {
   StreamRegistry,
-  redactUrl,
   type StreamAnnouncement,
   type StreamHeartbeat,
   type StreamInfo,

@@ -5,7 +5,7 @@ import {
   createMetrics,
   createRedis,
   FrameQueue,
-  redactUrl,
+  maskCredentials,
   startOpsServer,
   StreamRegistry,
   type EiConfig,
@@ -108,7 +108,7 @@ export async function runProducer(options: RunProducerOptions): Promise<void> {
     } catch (error) {
       const why = (lastRedisError ?? (error as Error)).message;
       throw new ConfigError(
-        `cannot use Redis at ${redactUrl(config.redis.url)}: ${why} (check --redis / REDIS_URL, --redis-user / REDIS_USERNAME and --password-file / REDIS_PASSWORD_FILE or REDIS_PASSWORD)`,
+        `cannot use Redis at ${maskCredentials(config.redis.url)}: ${maskCredentials(why)} (check --redis / REDIS_URL, --redis-user / REDIS_USERNAME and --password-file / REDIS_PASSWORD_FILE or REDIS_PASSWORD)`,
         { cause: error },
       );
     }

@@ -4,7 +4,7 @@ import {
   FrameEncodeError,
   RateMeter,
   ThrottledLog,
-  redactUrl,
+  maskCredentials,
   type Frame,
   type FrameQueue,
   type PushOutcome,
@@ -196,7 +196,11 @@ export class StreamProducer {
     );
     this.setState('connecting');
     this.logger.info(
-      { source: redactUrl(this.stream.source), kind: this.kind, policy: this.options.queue.policy },
+      {
+        source: maskCredentials(this.stream.source),
+        kind: this.kind,
+        policy: this.options.queue.policy,
+      },
       'stream starting',
     );
     try {
@@ -209,7 +213,7 @@ export class StreamProducer {
           break;
         }
         // ffmpeg quotes the URL in its errors: keep camera passwords out of the registry and logs.
-        const message = hidePasswords(
+        const message = maskCredentials(
           end.error?.message.trim() ??
             (this.kind === 'file' ? 'ffmpeg ended' : 'the source ended the stream'),
         );
@@ -413,9 +417,4 @@ export class StreamProducer {
     }
     this.heartbeat?.update({ state, lastError: this.current.lastError });
   }
-}
-
-/** Masks the password of every `scheme://user:password@` in a text. */
-function hidePasswords(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s/]+@/gi, '$1:***@');
 }

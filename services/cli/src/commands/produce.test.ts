@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRedis, FrameQueue, StreamRegistry, type Redis } from '@ei/core';
-import { startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import { createRedis, FrameQueue, parseConfig, StreamRegistry, type Redis } from '@ei/core';
+import { freePort, startPrivateRedis, waitFor, type PrivateRedis } from '@ei/core/testing';
+import { startGateway } from '@ei/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -15,10 +19,17 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `ei` from its TypeScript sources (no stale build), optionally signalling it once `when` holds. */
+/**
+ * Runs `ei` from its TypeScript sources (no stale build), optionally signalling it once
+ * `signalWhen` holds for its output or `stopWhen` resolves.
+ */
 function ei(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; signalWhen?: (stdout: string) => boolean } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    signalWhen?: (stdout: string) => boolean;
+    stopWhen?: Promise<void>;
+  } = {},
 ): Promise<Run> {
   const child = spawn(
     process.execPath,
@@ -36,6 +47,7 @@ function ei(
     }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  void options.stopWhen?.then(() => child.kill('SIGTERM'));
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
@@ -113,6 +125,72 @@ describe('ei produce', () => {
       expect(run.stderr).toMatch(cases[i]![2]);
       expect(run.stderr).not.toMatch(/\n\s+at /);
     });
+  });
+
+  it('never shows a camera password: registry, /api/streams, logs and errors all mask it', async () => {
+    const closed = await freePort(); // nothing listens: ffmpeg fails and quotes the URL
+    const dir = await mkdtemp(join(tmpdir(), 'ei-secrets-'));
+    const config = join(dir, 'ei.yaml');
+    await writeFile(
+      config,
+      [
+        'streams:',
+        '  - name: door',
+        `    source: rtsp://admin:secret@127.0.0.1:${closed}/live`,
+        '    type: people',
+        '  - name: yard',
+        `    source: "http://127.0.0.1:${closed}/video.cgi?user=admin&pwd=secret"`,
+        '    type: people',
+        '',
+      ].join('\n'),
+    );
+    const gateway = await startGateway({
+      config: parseConfig({ redis: { url: redis.url } }, { env: {} }),
+      port: 0,
+      host: '127.0.0.1',
+      apiToken: 'test-token',
+    });
+    const api = async (path: string): Promise<string> =>
+      (
+        await fetch(`http://127.0.0.1:${gateway.port}${path}`, {
+          headers: { authorization: 'Bearer test-token' },
+        })
+      ).text();
+    let stop!: () => void;
+    const running = ei(
+      ['produce', '--config', config, '--redis', redis.url, '--metrics-port', '0'],
+      { env: { LOG_LEVEL: 'debug' }, stopWhen: new Promise<void>((resolve) => (stop = resolve)) },
+    );
+    // Both sources failed at least once: their errors are in the registry by now.
+    const failed = await waitFor('both sources to fail', async () => {
+      const streams = await new StreamRegistry({ redis: client }).list();
+      const withError = streams.filter((s) => s.lastError?.includes('Connection refused'));
+      return withError.length === 2 && withError;
+    });
+    const hashes = JSON.stringify(
+      await Promise.all(failed.map((s) => client.hgetall(`ei:stream:${s.id}`))),
+    );
+    const list = await api('/api/streams');
+    const one = await api('/api/streams/yard');
+    stop();
+    const run = await running;
+    await gateway.close();
+    await rm(dir, { recursive: true, force: true });
+    expect(run.code, run.stderr).toBe(0);
+    // What each place shows instead: the masked URLs and ffmpeg's own error about them.
+    expect(hashes).toContain(`rtsp://admin:***@127.0.0.1:${closed}/live`);
+    expect(list).toContain('video.cgi?user=admin&pwd=***');
+    expect(one).toContain(`video.cgi?user=admin&pwd=***: Connection refused`);
+    expect(run.stdout).toContain('capture stopped; retrying');
+    for (const [where, text] of Object.entries({
+      hashes,
+      list,
+      one,
+      stdout: run.stdout,
+      stderr: run.stderr,
+    })) {
+      expect(text.includes('secret'), `${where}: ${text}`).toBe(false);
+    }
   });
 
   it('documents every option in --help', async () => {

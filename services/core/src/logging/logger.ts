@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { maskCredentials } from '../secrets/mask-credentials.js';
 
 export type { Logger } from 'pino';
 
@@ -10,13 +11,18 @@ export interface CreateLoggerOptions {
   format?: 'auto' | 'json' | 'pretty';
 }
 
-/** JSON lines in production (what log collectors read), colourised text on a terminal. */
+/**
+ * JSON lines in production (what log collectors read), colourised text on a terminal.
+ * Every line goes through `maskCredentials` on its way out, so a camera URL with a password
+ * logged anywhere (a field, a message, an error) never reaches the log.
+ */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const format = options.format ?? 'auto';
   const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
   return pino({
     name: options.name,
     level: options.level ?? 'info',
+    hooks: { streamWrite: maskCredentials },
     ...(pretty
       ? {
           transport: {

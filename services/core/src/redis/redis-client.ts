@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigError } from '../config/config-error.js';
-import { redactUrl } from '../registry/stream-registry.js';
+import { maskCredentials } from '../secrets/mask-credentials.js';
 
 export type { Redis } from 'ioredis';
 
@@ -46,7 +46,7 @@ export function createRedis(
   const url = new URL(connection.url);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new TypeError(
-      `redis.url must start with redis:// or rediss://, got ${redactUrl(connection.url)}`,
+      `redis.url must start with redis:// or rediss://, got ${maskCredentials(connection.url)}`,
     );
   }
   const redisOptions: RedisOptions = {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { registryKeys } from '../redis/keys.js';
+import { maskCredentials } from '../secrets/mask-credentials.js';
 
 /** Producer-side state of a stream, as operators see it. */
 export type StreamState = 'connecting' | 'live' | 'retrying' | 'stopped';
@@ -8,7 +9,7 @@ export type StreamState = 'connecting' | 'live' | 'retrying' | 'stopped';
 export interface StreamAnnouncement {
   id: string;
   type: string;
-  /** Source URL or path; credentials are removed before it is stored. */
+  /** Source URL or path; credentials are masked (`maskCredentials`) before it is stored. */
   source: string;
   state: StreamState;
   host: string;
@@ -66,7 +67,12 @@ export class StreamRegistry {
   async announce(stream: StreamAnnouncement, now = Date.now()): Promise<void> {
     const key = this.keys.stream(stream.id);
     const fields: Record<string, string> = { lastSeen: String(now) };
-    for (const [name, value] of Object.entries({ ...stream, source: redactUrl(stream.source) })) {
+    const masked = {
+      ...stream,
+      source: maskCredentials(stream.source),
+      lastError: stream.lastError === undefined ? undefined : maskCredentials(stream.lastError),
+    };
+    for (const [name, value] of Object.entries(masked)) {
       if (value !== undefined) fields[name] = String(value);
     }
     if (stream.lastError === undefined) fields.lastError = '';
@@ -153,24 +159,18 @@ export interface StreamHeartbeat {
 
 function parseStream(hash: Record<string, string>): StreamInfo | undefined {
   if (!hash.id || !hash.type) return undefined;
-  const stream: Record<string, unknown> = { ...hash };
+  // Masked again on the way out: an entry written by another (older) writer never shows
+  // a password either.
+  const stream: Record<string, unknown> = {
+    ...hash,
+    source: maskCredentials(hash.source ?? ''),
+    lastError: maskCredentials(hash.lastError ?? ''),
+  };
   for (const field of NUMERIC_FIELDS) {
     if (hash[field] !== undefined && hash[field] !== '') stream[field] = Number(hash[field]);
   }
-  if (hash.lastError === '') delete stream.lastError;
+  if (!hash.lastError) delete stream.lastError;
   return stream as unknown as StreamInfo;
-}
-
-/** Removes a password from a URL so that the registry never shows credentials. */
-export function redactUrl(source: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
-  try {
-    const url = new URL(source);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return source;
-  }
 }
 
 function throwOnExecError(replies: [Error | null, unknown][] | null): void {
