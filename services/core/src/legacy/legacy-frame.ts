@@ -2,6 +2,14 @@ import { decode } from '@msgpack/msgpack';
 import { FrameDecodeError } from '../frame/frame-errors.js';
 import { isJpeg } from '../frame/frame-codec.js';
 import { STREAM_ID_PATTERN, type Frame } from '../frame/frame.js';
+import { msgpackNestingDepth } from './msgpack-nesting.js';
+
+/**
+ * A legacy message is a flat map of a few fields. Anything deeper or wider is hostile or
+ * broken: unbounded, a message of 8 MiB of nested one-element arrays took 7.8 s and 1.4 GB
+ * to decode.
+ */
+export const LEGACY_LIMITS = { maxDepth: 2, maxEntries: 16 } as const;
 
 /**
  * Frames pushed by producers of the reference demo: a msgpack map `{name, category, data}`
@@ -21,10 +29,23 @@ export function decodeLegacyFrame(
       `legacy message of ${message.length} bytes exceeds maxFrameBytes ${maxFrameBytes}`,
     );
   }
+  if (msgpackNestingDepth(message, LEGACY_LIMITS.maxDepth) > LEGACY_LIMITS.maxDepth) {
+    throw new FrameDecodeError(
+      'bad-field',
+      `legacy message nests deeper than ${LEGACY_LIMITS.maxDepth} levels`,
+    );
+  }
   let value: unknown;
   try {
-    // rawStrings: Python 2 era producers send the JPEG as a msgpack str, not bin.
-    value = decode(message, { rawStrings: true });
+    value = decode(message, {
+      // Python 2 era producers send the JPEG as a msgpack str, not bin.
+      rawStrings: true,
+      maxMapLength: LEGACY_LIMITS.maxEntries,
+      maxArrayLength: LEGACY_LIMITS.maxEntries,
+      maxStrLength: maxFrameBytes,
+      maxBinLength: maxFrameBytes,
+      maxExtLength: 0,
+    });
   } catch (error) {
     throw new FrameDecodeError(
       'bad-field',
