@@ -10,7 +10,7 @@ export type { OnnxAttributeValue, OnnxValueInfo } from './convert/onnx-graph-bui
 export { readTfjsGraph } from './convert/tfjs-graph.js';
 export type { TfjsGraph } from './convert/tfjs-graph.js';
 export { UnsupportedOpError } from './convert/unsupported-op-error.js';
-export { prepareModels } from './builtin/prepare-models.js';
+export { convertedModelPins, prepareModels } from './builtin/prepare-models.js';
 export type { PrepareModelsOptions, PreparedModel } from './builtin/prepare-models.js';
 export { BUILTIN_MODELS, CONVERTER_VERSION, SOURCE_PACKAGE } from './builtin/builtin-models.js';
 export { ModelSourceMissingError } from './builtin/model-source-missing-error.js';

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   defaultModelsDirectory,
+  pinnedSha256,
   readModelManifest,
   writeModelManifest,
   type DecoderFamily,
@@ -49,6 +50,26 @@ export function registerModelsCommand(program: Command): Command {
     });
 
   models
+    .command('pins')
+    .description(
+      'For developers: convert the shipped models in memory and print the sha256 each one gets here beside the value pinned in services/models/src/builtin/builtin-models.ts. Exits 1 while they differ (after a change of the converter or of its source package: paste the printed values into PINNED_SHA256).',
+    )
+    .action(async () => {
+      const { convertedModelPins } = await loadModelBuildTools();
+      const pins = await convertedModelPins();
+      for (const pin of pins) {
+        const verdict =
+          pin.sha256 === pin.pinned ? 'pinned' : `differs from the pin ${pin.pinned ?? '(none)'}`;
+        console.log(`${pin.name.padEnd(12)} ${pin.sha256}  ${verdict}`);
+      }
+      if (pins.every((pin) => pin.sha256 === pin.pinned)) return;
+      console.log('\nPINNED_SHA256 for services/models/src/builtin/builtin-models.ts:\n{');
+      for (const pin of pins) console.log(`  ${pin.name}: '${pin.sha256}',`);
+      console.log('}');
+      process.exitCode = 1;
+    });
+
+  models
     .command('convert')
     .description('Convert a TF.js graph model (model.json + weight shards) to ONNX.')
     .argument('<model.json>', 'TF.js graph model')
@@ -91,7 +112,7 @@ export function registerModelsCommand(program: Command): Command {
   models
     .command('add')
     .description(
-      'Add your own ONNX detector (YOLOv5/v8/v11 or SSD export) to the manifest, so that `ei detect --model <name>` and the workers can run it.',
+      'Add your own ONNX detector (YOLOv5/v8/v11 or SSD export) to the manifest, so that `ei detect --model <name>` and the workers can run it. The file is hashed, then run once on a test image through the decoder: a model whose outputs do not fit the decoder is refused.',
     )
     .argument('<name>', 'model name')
     .argument('<file.onnx>', 'the ONNX file (recorded by absolute path and sha256)')
@@ -129,7 +150,9 @@ Example:
       await mustExist(file);
       await mustExist(options.labels);
       const modelsDir = options.modelsDir ?? defaultModelsDirectory();
-      const { describeUserModel } = await import('@ei/detection');
+      if (pinnedSha256(name) !== undefined)
+        throw new CliError(`"${name}" is a shipped model; choose another name`);
+      const { describeUserModel, Detector } = await import('@ei/detection');
       const entry = await describeUserModel({
         name,
         path: resolve(file),
@@ -140,6 +163,8 @@ Example:
         std: options.std,
         version: options.modelVersion,
       });
+      // One inference through the decoder: refused here rather than by every worker.
+      await (await Detector.load(entry, entry.file)).close();
       const manifest = await readModelManifest(modelsDir);
       if (manifest.models[name]?.source !== undefined)
         throw new CliError(`"${name}" is a shipped model; choose another name`);

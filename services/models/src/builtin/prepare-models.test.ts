@@ -1,12 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SOURCE_PACKAGE } from './builtin-models.js';
+import { PINNED_SHA256, SOURCE_PACKAGE } from './builtin-models.js';
+import { ModelPinError } from './model-pin-error.js';
 import type { ModelManifest } from '../manifest/model-manifest.js';
 import { sha256OfFile, writeModelManifest } from '../manifest/model-manifest.js';
 import { ModelSourceMissingError } from './model-source-missing-error.js';
-import { prepareModels } from './prepare-models.js';
+import { convertedModelPins, prepareModels } from './prepare-models.js';
 
 let modelsDir: string;
 
@@ -83,6 +84,35 @@ describe('prepareModels', () => {
       'up-to-date',
       'generated',
     ]);
+  });
+
+  it('writes exactly the bytes pinned in builtin-models.ts (`pnpm models:pins` prints new pins)', async () => {
+    for (const pin of await convertedModelPins()) {
+      expect(
+        pin.sha256,
+        `${pin.name} converts to ${pin.sha256} here; PINNED_SHA256 says ${pin.pinned}`,
+      ).toBe(PINNED_SHA256[pin.name]);
+    }
+  });
+
+  it('refuses converted bytes that differ from the pin, says the new value and writes nothing', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'ei-models-'));
+    try {
+      const error = await prepareModels({
+        modelsDir: fresh,
+        pins: { ...PINNED_SHA256, nanodet: '0'.repeat(64) },
+      }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ModelPinError);
+      expect((error as Error).message).toContain(
+        `nanodet: the converter wrote sha256 ${PINNED_SHA256.nanodet}, but services/models/src/builtin/builtin-models.ts pins ${'0'.repeat(64)}`,
+      );
+      expect((error as Error).message).toContain(
+        `set PINNED_SHA256.nanodet to '${PINNED_SHA256.nanodet}'`,
+      );
+      expect(await readdir(fresh)).toEqual([]);
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
   });
 
   it('says which package to install when the source package is missing', async () => {
