@@ -7,11 +7,17 @@ export { Detector } from './detector.js';
 export type { DetectorOptions, DetectionRun, DetectionTimings, InferenceRun } from './detector.js';
 export { describeUserModel, loadDetector } from './load-detector.js';
 export type { UserModelOptions } from './load-detector.js';
+export { ModelCheckError } from './model-check-error.js';
 
 // Pre-processing.
-export { letterboxImage, unletterboxBox } from './preprocess/letterbox.js';
+export {
+  DEFAULT_MAX_IMAGE_PIXELS,
+  letterboxImage,
+  unletterboxBox,
+} from './preprocess/letterbox.js';
 export type { InputSpec, LetterboxTransform, PreparedTensor } from './preprocess/letterbox.js';
 export { ImageDecodeError } from './preprocess/image-decode-error.js';
+export { ImageTooLargeError } from './preprocess/image-too-large-error.js';
 
 // Post-processing: decoders by model family, NMS.
 export { DECODERS } from './postprocess/decoders.js';
@@ -26,6 +32,11 @@ export type { NmsOptions } from './postprocess/non-max-suppression.js';
 export { ModelOutputError } from './postprocess/model-output-error.js';
 
 // Where onnxruntime runs.
-export { InferenceThread } from './runtime/inference-thread.js';
+export { InferenceThread, InferenceThreadError } from './runtime/inference-thread.js';
+export type {
+  InferenceThreadOptions,
+  ModelBytesSource,
+  ThreadExit,
+} from './runtime/inference-thread.js';
 export { SessionRunner } from './runtime/session-runner.js';
 export type { InputTensor, ModelRunner, RunnerPlacement } from './runtime/model-runner.js';

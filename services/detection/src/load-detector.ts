@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {
+  assertPinned,
   ModelIntegrityError,
   modelFilePath,
   readModelManifest,
-  sha256OfFile,
+  sha256Hex,
   UnknownModelError,
   type DecoderFamily,
   type ModelManifestEntry,
@@ -14,7 +15,10 @@ import {
 import type { DetectorOptions } from './detector.js';
 import { Detector } from './detector.js';
 
-/** Loads a model of the manifest by name. */
+/**
+ * Loads a model of the manifest by name. A shipped model must have its pinned sha256,
+ * whatever the manifest says.
+ */
 export async function loadDetector(
   name: string,
   modelsDir: string,
@@ -24,6 +28,7 @@ export async function loadDetector(
   const entry = manifest.models[name];
   if (entry === undefined)
     throw new UnknownModelError(name, Object.keys(manifest.models), modelsDir);
+  assertPinned(entry);
   return Detector.load(entry, modelFilePath(modelsDir, entry), options);
 }
 
@@ -46,8 +51,10 @@ export interface UserModelOptions {
 }
 
 /**
- * Builds the manifest entry of a user's ONNX detector (YOLO or SSD family): reads its input
- * from the file, hashes it and loads the labels.
+ * Builds the manifest entry of a user's ONNX detector (YOLO or SSD family): reads the file
+ * once, hashes it (and checks `sha256` when given) before onnxruntime parses those bytes
+ * for the input description, and loads the labels. `Detector.load` then checks that the
+ * model's outputs fit the decoder.
  */
 export async function describeUserModel(options: UserModelOptions): Promise<ModelManifestEntry> {
   const path = resolve(options.path);
@@ -58,7 +65,14 @@ export async function describeUserModel(options: UserModelOptions): Promise<Mode
         .map((line) => line.trim())
         .filter((line) => line.length > 0);
   if (labels.length === 0) throw new ModelIntegrityError(`model ${options.name}: no labels`);
-  const session = await ort.InferenceSession.create(path);
+  const bytes = await readFile(path);
+  const sha256 = sha256Hex(bytes);
+  if (options.sha256 !== undefined && options.sha256 !== sha256) {
+    throw new ModelIntegrityError(
+      `model ${options.name}: ${path} has sha256 ${sha256}, the configuration expects ${options.sha256}`,
+    );
+  }
+  const session = await ort.InferenceSession.create(bytes);
   try {
     const metadata = session.inputMetadata[0];
     if (metadata === undefined || !metadata.isTensor)
@@ -77,12 +91,6 @@ export async function describeUserModel(options: UserModelOptions): Promise<Mode
       options.decoder === 'ssd' ? { mean: 127.5, std: 127.5 } : { mean: 0, std: 255 };
     const mean = options.mean ?? defaults.mean;
     const std = options.std ?? defaults.std;
-    const sha256 = await sha256OfFile(path);
-    if (options.sha256 !== undefined && options.sha256 !== sha256) {
-      throw new ModelIntegrityError(
-        `model ${options.name}: ${path} has sha256 ${sha256}, the configuration expects ${options.sha256}`,
-      );
-    }
     return {
       name: options.name,
       version: options.version ?? '1',

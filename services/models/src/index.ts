@@ -11,7 +11,6 @@ export {
   modelFilePath,
   readModelManifest,
   sha256Hex,
-  sha256OfFile,
   writeModelManifest,
 } from './manifest/model-manifest.js';
 export type {

@@ -15,10 +15,11 @@ import {
   type QueuePolicy,
   type Redis,
 } from '@ei/core';
-import { freePort, startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import { freePort, jpegClaimingSize, startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import type { InferenceThread } from '@ei/detection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultModelsDirectory } from '@ei/models';
-import { prepareModels } from '@ei/models/build';
+import { defaultModelsDirectory, PINNED_SHA256, sha256Hex, type ModelManifest } from '@ei/models';
+import { OnnxGraphBuilder, prepareModels } from '@ei/models/build';
 import { loadTypeDetector } from './load-type-detector.js';
 import { runWorker, type RunningWorker } from './run-worker.js';
 
@@ -343,5 +344,233 @@ describe('inference worker', () => {
     expect(tampered.code).toBe(1);
     expect(tampered.stderr).toMatch(/sha256/);
     expect(tampered.stderr).not.toMatch(/\n\s+at /);
+    // The manifest edited to match the tampered bytes: the pinned sha256 still refuses them.
+    const manifest = JSON.parse(
+      await readFile(join(dir, 'manifest.json'), 'utf8'),
+    ) as ModelManifest;
+    manifest.models.nanodet!.sha256 = sha256Hex(onnx);
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const matching = await run(['--models-dir', dir]);
+    expect(matching.code).toBe(1);
+    expect(matching.stderr).toContain(
+      `model nanodet: the manifest says sha256 ${sha256Hex(onnx)}, but this version of the platform ships nanodet with sha256 ${PINNED_SHA256.nanodet}`,
+    );
+    expect(matching.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('inference worker faults', () => {
+  /** Runs `ei worker` with a config file; resolves with its exit status and stderr. */
+  async function runWorkerProcess(
+    config: string,
+    env: NodeJS.ProcessEnv,
+  ): Promise<{ code: number | null; stderr: string }> {
+    const dir = await mkdtemp(join(tmpdir(), 'ei-config-'));
+    await writeFile(join(dir, 'ei.yaml'), config);
+    return new Promise((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'worker',
+          '--type',
+          'people',
+          '--metrics-port',
+          '0',
+          '--config',
+          join(dir, 'ei.yaml'),
+        ],
+        {
+          env: { ...process.env, REDIS_URL: server.url, ...env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+  }
+
+  it('refuses a model whose outputs do not fit its decoder, naming both, before taking a frame', async () => {
+    const { queue, keyPrefix } = setup('fifo');
+    await queue.push(frame('cam', 0));
+    const nanodet = join(defaultModelsDirectory(), 'nanodet.onnx');
+    const run = await runWorkerProcess(
+      [
+        'models:',
+        '  six-outputs:',
+        `    path: ${nanodet}`,
+        '    decoder: yolo',
+        '    labels: [person, bicycle, car]',
+        'types:',
+        '  people: { model: six-outputs, policy: fifo }',
+        '',
+      ].join('\n'),
+      { EI_KEY_PREFIX: keyPrefix },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('model six-outputs: its outputs do not fit the "yolo" decoder');
+    expect(run.stderr).toContain('expected one output, the model has 6');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect((await queue.stats()).waiting.fifo).toBe(1); // the frame is still there for others
+  });
+
+  it('its inference thread dies mid-stream: each frame published or counted, thread restarted, frames flow again', async () => {
+    const { config, queue, registry, bus } = setup('fifo', 1000);
+    await registry.announce({ id: 'cam', type: 'people', source: 'x', state: 'live', host: 't' });
+    const { results, close } = await collect(bus, ['cam']);
+    const worker = await startWorker(config, 'w-thread');
+    for (let seq = 0; seq < 2; seq++) await queue.push(frame('cam', seq));
+    await until(() => results.length === 2);
+    for (let seq = 2; seq < 8; seq++) await queue.push(frame('cam', seq));
+    await (worker.detector.runner as InferenceThread).crashThread();
+    // The frames whose inference was waiting on the dead thread are counted and skipped.
+    const failed = () => metric(worker, 'ei_errors_total', 'kind="inference"');
+    await until(
+      async () => (await queue.stats()).waiting.fifo === 0 && worker.worker.framesInHand === 0,
+    );
+    await until(async () => results.length + (await failed()) === 8);
+    expect(await metric(worker, 'ei_errors_total', 'kind="inference-thread"')).toBe(1);
+    for (let seq = 8; seq < 11; seq++) await queue.push(frame('cam', seq));
+    await until(() => results.some((r) => r.seq === 10), 60_000);
+    expect(results.filter((r) => r.seq >= 8).map((r) => r.seq)).toEqual([8, 9, 10]);
+    const port = (worker.opsServer.address() as { port: number }).port;
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    console.log(`thread died with ${await failed()} inference(s) waiting on it`);
+    await worker.shutdown();
+    await close();
+  });
+
+  it('gives up when the thread dies again and again: /healthz fails and the worker reports it', async () => {
+    const { config } = setup('fifo');
+    const worker = await startWorker(config, 'w-giveup');
+    const thread = worker.detector.runner as InferenceThread;
+    // No frame in between, so no run succeeds: the fourth death in a row is the last.
+    for (let death = 0; death < 4; death++) await thread.crashThread();
+    const error = await worker.failed;
+    expect(error.message).toContain('died 4 times in a row');
+    const port = (worker.opsServer.address() as { port: number }).port;
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(503);
+    expect(await metric(worker, 'ei_errors_total', 'kind="inference-thread"')).toBe(4);
+    await worker.shutdown();
+  });
+
+  it('counts and skips frames whose outputs cannot be decoded, and goes on', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ei-flaky-'));
+    const model = join(dir, 'flaky.onnx');
+    await writeFile(model, contentDependentSsdModel());
+    const { queue, registry, bus, keyPrefix } = setup('fifo');
+    const config = parseConfig(
+      {
+        redis: { url: server.url, keyPrefix },
+        models: { flaky: { path: model, decoder: 'ssd', labels: ['thing'] } },
+        types: { people: { policy: 'fifo', model: 'flaky' } },
+      },
+      { env: {} },
+    );
+    await registry.announce({ id: 'cam', type: 'people', source: 'x', state: 'live', host: 't' });
+    const { results, close } = await collect(bus, ['cam']);
+    const worker = await startWorker(config, 'w-flaky');
+    const [white, grey] = await Promise.all(
+      ['white-64x48.jpg', 'grey-64x48.jpg'].map((file) => readFile(new URL(file, FIXTURES))),
+    );
+    const small = (seq: number, data: Buffer): Frame => ({
+      ...frame('cam', seq, data),
+      width: 64,
+      height: 48,
+    });
+    for (const [seq, data] of [white, grey, white, grey].entries())
+      await queue.push(small(seq, data!));
+    await until(() => results.length === 2);
+    expect(results.map((r) => r.seq)).toEqual([1, 3]);
+    expect(await metric(worker, 'ei_errors_total', 'kind="postprocess"')).toBe(2);
+    await worker.shutdown();
+    await close();
+  });
+
+  it('refuses an image larger than limits.maxImagePixels from its header, counted, and goes on', async () => {
+    const { config, queue, registry, bus } = setup('fifo');
+    await registry.announce({ id: 'cam', type: 'people', source: 'x', state: 'live', host: 't' });
+    const { results, close } = await collect(bus, ['cam']);
+    const worker = await startWorker(config, 'w-huge');
+    const huge = jpegClaimingSize(jpegs[0]!, 20_000, 20_000);
+    await queue.push({ ...frame('cam', 0, huge), width: 20_000, height: 20_000 });
+    await queue.push(frame('cam', 1));
+    await until(() => results.length === 1);
+    expect(results[0]?.seq).toBe(1);
+    expect(await metric(worker, 'ei_errors_total', 'kind="image-too-large"')).toBe(1);
+    expect(await metric(worker, 'ei_errors_total', 'kind="image"')).toBe(0);
+    await worker.shutdown();
+    await close();
+  });
+
+  it('/healthz turns 503 while the frame loop is stuck, and 200 once it moves again', async () => {
+    const own = await startPrivateRedis();
+    const config = parseConfig(
+      {
+        redis: { url: own.url },
+        worker: { stallTimeoutMs: 1000 },
+        types: { people: { policy: 'fifo', classes: ['person'] } },
+      },
+      { env: {} },
+    );
+    const worker = await startWorker(config, 'w-stuck');
+    const port = (worker.opsServer.address() as { port: number }).port;
+    const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
+    await until(async () => (await health()) === 200 && worker.worker.ready);
+    // Redis answers nothing for 6 s: the worker's wait for a frame never returns meanwhile.
+    const client = createRedis({ url: own.url });
+    await waitUntilReady(client);
+    await client.call('CLIENT', 'PAUSE', '6000', 'ALL');
+    await until(async () => (await health()) === 503, 10_000);
+    await until(async () => (await health()) === 200, 20_000);
+    await worker.shutdown();
+    client.disconnect();
+    await own.stop();
+  });
+});
+
+/**
+ * A real ONNX detector of the SSD layout whose output sizes depend on the image: `scores`
+ * and `classes` get one entry per input value above 0.9 (white pixels), `boxes` has none.
+ * A grey image gives three empty outputs that agree (and passes the check at load); a
+ * white one gives outputs that disagree, which the decoder refuses for that frame only.
+ */
+function contentDependentSsdModel(): Uint8Array {
+  const builder = new OnnxGraphBuilder();
+  const threshold = builder.addFloatInitializer('threshold', {
+    dtype: 'float32',
+    shape: [],
+    data: Float32Array.of(0.9),
+  });
+  const [bright] = builder.addNode('Greater', ['image', threshold], ['bright']);
+  const [where] = builder.addNode('NonZero', [bright!], ['where']);
+  const [row] = builder.addNode(
+    'Slice',
+    [
+      where!,
+      builder.addInt64Initializer('starts', [1], [0]),
+      builder.addInt64Initializer('ends', [1], [1]),
+      builder.addInt64Initializer('axes', [1], [0]),
+    ],
+    ['row'],
+  );
+  builder.addNode('Cast', [row!], ['scores'], { to: 1 });
+  builder.addNode('Cast', [row!], ['classes'], { to: 1 });
+  const none = builder.addFloatInitializer('no_boxes', {
+    dtype: 'float32',
+    shape: [1, 0, 4],
+    data: new Float32Array(0),
+  });
+  builder.addNode('Identity', [none], ['boxes']);
+  return builder.encode(
+    [{ name: 'image', shape: [1, 3, 32, 32] }],
+    [
+      { name: 'boxes', shape: [1, 0, 4] },
+      { name: 'scores', shape: [1, -1] },
+      { name: 'classes', shape: [1, -1] },
+    ],
+    {},
+    'content-dependent-ssd',
+  );
+}

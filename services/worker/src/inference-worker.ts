@@ -16,7 +16,13 @@ import {
   type ModelIdentity,
   type Redis,
 } from '@ei/core';
-import type { Detector, InferenceRun, PreparedTensor } from '@ei/detection';
+import {
+  ImageTooLargeError,
+  type Detector,
+  type InferenceRun,
+  type PreparedTensor,
+  type ThreadExit,
+} from '@ei/detection';
 import { LoadTracker } from './load-tracker.js';
 
 export interface InferenceWorkerOptions {
@@ -37,6 +43,13 @@ export interface InferenceWorkerOptions {
   statusIntervalMs?: number;
   /** Skip frames of streams no producer announced (legacy frames excepted). Default true. */
   requireRegisteredStream?: boolean;
+  /** `healthy` turns false once the frame loop has not moved for this long. Default 30 s. */
+  stallTimeoutMs?: number;
+  /**
+   * Called once when the worker cannot go on (its inference thread died too often or could
+   * not be restarted): it has stopped taking frames; the process should exit non-zero.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 interface Prepared {
@@ -90,6 +103,9 @@ export class InferenceWorker {
   private avgPrepareMs = 0;
   /** Frames taken from the queue and not yet published (or skipped). */
   private inHand = 0;
+  /** When the frame loop last moved: took a frame, found none, or finished one. */
+  private lastProgressAt = Date.now();
+  private fatal: Error | undefined;
   processed = 0;
 
   constructor(options: InferenceWorkerOptions) {
@@ -108,6 +124,7 @@ export class InferenceWorker {
     this.workers = new WorkerRegistry({ redis, keyPrefix });
     this.throttled = new ThrottledLog(logger);
     this.labels = options.typeConfig.classes ? new Set(options.typeConfig.classes) : undefined;
+    options.detector.onThreadExit((exit) => this.threadExited(exit));
   }
 
   /** True while taking frames with Redis connected. */
@@ -115,9 +132,21 @@ export class InferenceWorker {
     return this.loop !== undefined && !this.stopping && this.options.redis.status === 'ready';
   }
 
+  /**
+   * Liveness: false once the frame loop has not moved for `stallTimeoutMs` (an inference or
+   * a Redis call that never returns) or the worker gave up. An idle loop moves every
+   * second (each wait for a frame ends after 1 s), a Redis outage does not stop it.
+   */
+  get healthy(): boolean {
+    if (this.fatal !== undefined) return false;
+    if (this.loop === undefined || this.stopping) return true;
+    return Date.now() - this.lastProgressAt < (this.options.stallTimeoutMs ?? 30_000);
+  }
+
   start(): void {
     if (this.loop) return;
-    this.loop = this.run();
+    // A fault the loop does not handle itself ends the worker, reported, not unhandled.
+    this.loop = this.run().catch((error: unknown) => this.giveUp(error as Error));
     this.statusTimer = setInterval(
       () => void this.reportStatus(),
       this.options.statusIntervalMs ?? 1000,
@@ -150,6 +179,7 @@ export class InferenceWorker {
     let next = settles(this.fetch());
     let previous: Inferred | undefined;
     for (;;) {
+      this.lastProgressAt = Date.now();
       // No frame ready to infer: publish the previous one now rather than later.
       if (previous && !next.settled) previous = await this.finish(previous);
       const current = await next.promise;
@@ -174,6 +204,7 @@ export class InferenceWorker {
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     while (!this.stopping) {
       const dequeued = await this.consumer.pop(POP_TIMEOUT_MS);
+      this.lastProgressAt = Date.now();
       if (!dequeued) return null;
       this.inHand += 1;
       const prepared = await this.prepare(dequeued);
@@ -202,9 +233,12 @@ export class InferenceWorker {
     try {
       input = await this.options.detector.preprocess(frame.data);
     } catch (error) {
-      this.fail('image', `cannot decode JPEG: ${(error as Error).message}`, {
-        stream: frame.streamId,
-      });
+      if (error instanceof ImageTooLargeError)
+        this.fail('image-too-large', error.message, { stream: frame.streamId });
+      else
+        this.fail('image', `cannot decode JPEG: ${(error as Error).message}`, {
+          stream: frame.streamId,
+        });
       return null;
     }
     const { sourceWidth, sourceHeight } = input.letterbox;
@@ -246,7 +280,16 @@ export class InferenceWorker {
     const { metrics, detector } = this.options;
     try {
       const postStarted = performance.now();
-      const detections = this.filter(detector.decode(run.outputs, input.letterbox));
+      let detections: Detection[];
+      try {
+        detections = this.filter(detector.decode(run.outputs, input.letterbox));
+      } catch (error) {
+        // The model was checked at load; one frame's outputs still must not stop the worker.
+        this.fail('postprocess', `cannot decode the model's outputs: ${(error as Error).message}`, {
+          stream: frame.streamId,
+        });
+        return undefined;
+      }
       const postprocessMs = performance.now() - postStarted;
       const queueWaitMs = Math.max(0, dequeued.dequeuedAt - frame.captureTs);
       const result: InferenceResult = {
@@ -343,6 +386,31 @@ export class InferenceWorker {
     } catch (error) {
       this.fail('redis', `status update failed: ${(error as Error).message}`, {});
     }
+  }
+
+  /** The inference thread died: counted; when it is given up, the worker stops for good. */
+  private threadExited(exit: ThreadExit): void {
+    const { metrics, logger, type } = this.options;
+    metrics.errors.inc({ kind: 'inference-thread' });
+    if (exit.restarting) {
+      logger.error(
+        { type, err: exit.error.message, inARow: exit.inARow },
+        'inference thread died; restarting it',
+      );
+      return;
+    }
+    this.giveUp(exit.error);
+  }
+
+  /** Stops taking frames for good; `healthy` turns false and `onFatal` is told. */
+  private giveUp(error: Error): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = error;
+    this.options.logger.error(
+      { type: this.options.type, err: error.message },
+      'worker cannot go on; stopping',
+    );
+    void this.stop().finally(() => this.options.onFatal?.(error));
   }
 
   private fail(kind: ErrorKind, message: string, fields: Record<string, unknown>): void {

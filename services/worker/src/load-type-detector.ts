@@ -18,8 +18,10 @@ export interface LoadTypeDetectorOptions {
 
 /**
  * The detector of an inference type: the type's `model` is a user model of the config
- * (`models.<name>`, verified against its sha256 when given) or a model of the manifest.
- * It runs on its own thread. Throws a clear error when the model is missing or corrupt.
+ * (`models.<name>`, verified against its sha256 when given) or a model of the manifest
+ * (a shipped one against its pinned sha256). It runs on its own thread. Throws a clear
+ * error when the model is missing, corrupt, tampered with, or its outputs do not fit its
+ * decoder.
  */
 export async function loadTypeDetector(
   config: EiConfig,
@@ -31,6 +33,7 @@ export async function loadTypeDetector(
   const detectorOptions: DetectorOptions = {
     intraOpThreads: options.intraOpThreads ?? 1,
     scoreThreshold: typeConfig.minScore,
+    maxImagePixels: config.limits.maxImagePixels,
     runOn: options.runOn ?? 'thread',
   };
   const userModel = config.models[typeConfig.model];
@@ -42,7 +45,8 @@ export async function loadTypeDetector(
       labels: userModel.labels ?? [],
       sha256: userModel.sha256,
     });
-    return Detector.load(entry, entry.file, { ...detectorOptions, verifySha256: false });
+    // Read and hashed again: the bytes loaded must be the bytes just described.
+    return Detector.load(entry, entry.file, detectorOptions);
   }
   return loadDetector(typeConfig.model, options.modelsDir, detectorOptions);
 }

@@ -24,7 +24,13 @@ export interface RunWorkerOptions {
 
 export interface RunningWorker {
   worker: InferenceWorker;
+  detector: Detector;
   opsServer: Server;
+  /**
+   * Resolves when the worker cannot go on (its inference thread was given up) and has
+   * stopped taking frames: the process should shut down and exit non-zero.
+   */
+  failed: Promise<Error>;
   /** Stops taking frames, finishes the ones in hand, closes everything. */
   shutdown(): Promise<void>;
 }
@@ -53,12 +59,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     logger.debug({ err: error.message }, 'redis connection error'),
   );
 
-  // Probes answer from the start (not ready while the model loads).
-  const readiness = { check: (): boolean => false };
+  // Probes answer from the start (not ready while the model loads; alive meanwhile).
+  const probes = { ready: (): boolean => false, healthy: (): boolean => true };
   const opsServer = await startOpsServer({
     port: options.metricsPort ?? 8000,
     registry: metrics.registry,
-    isReady: () => readiness.check(),
+    isReady: () => probes.ready(),
+    isHealthy: () => probes.healthy(),
   });
   let detector: Detector;
   try {
@@ -69,6 +76,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     throw error;
   }
   metrics.modelInfo.set({ type, ...modelIdentity(detector) }, 1);
+  let reportFailure!: (error: Error) => void;
+  const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
   const worker = new InferenceWorker({
     redis,
     type,
@@ -80,9 +89,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     keyPrefix: config.redis.keyPrefix,
     maxFrameBytes: config.limits.maxFrameBytes,
     resultsMaxLen: config.results.streamMaxLen,
+    stallTimeoutMs: config.worker.stallTimeoutMs,
+    onFatal: reportFailure,
   });
   worker.start();
-  readiness.check = () => worker.ready;
+  probes.ready = () => worker.ready;
+  probes.healthy = () => worker.healthy;
   logger.info(
     { workerId, model: modelIdentity(detector), policy: typeConfig.policy },
     `worker for "${type}" taking frames`,
@@ -98,5 +110,5 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
       redis.disconnect();
       logger.info({ processed: worker.processed }, 'stopped');
     })());
-  return { worker, opsServer, shutdown };
+  return { worker, detector, opsServer, failed, shutdown };
 }

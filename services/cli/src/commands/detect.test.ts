@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PHOTO_FIXTURES_DIR } from '@ei/core/testing';
+import { defaultModelsDirectory } from '@ei/models';
 import { OnnxGraphBuilder, prepareModels } from '@ei/models/build';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -186,6 +187,32 @@ describe('ei detect with users’ models', () => {
     },
     60_000,
   );
+});
+
+describe('ei models add refuses what would fail on every frame', () => {
+  it('a model whose outputs do not fit its decoder: the message names both, nothing is added', async () => {
+    const file = join(work, 'six-outputs.onnx');
+    // nanodet's six outputs (scores and boxes at three strides) declared as a YOLO export.
+    await writeFile(file, await readFile(join(defaultModelsDirectory(), 'nanodet.onnx')));
+    const args = ['models', 'add', 'six-outputs', file, '--labels', join(work, 'labels.txt')];
+    const added = await ei([...args, '--decoder', 'yolo', '--models-dir', work]);
+    expect(added.code).toBe(1);
+    expect(added.stderr).toContain(
+      'ei: model six-outputs: its outputs do not fit the "yolo" decoder (yolo: expected one output, the model has 6)',
+    );
+    expect(added.stderr).not.toMatch(/\n\s+at /);
+    const listed = await ei(['models', 'list', '--models-dir', work]);
+    expect(listed.stdout).not.toContain('six-outputs');
+  }, 60_000);
+
+  it('the name of a shipped model', async () => {
+    const run = await ei([
+      ...['models', 'add', 'nanodet', join(defaultModelsDirectory(), 'nanodet.onnx')],
+      ...['--decoder', 'nanodet', '--labels', join(work, 'labels.txt'), '--models-dir', work],
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('"nanodet" is a shipped model; choose another name');
+  }, 60_000);
 });
 
 describe('ei detect with the shipped models', () => {

@@ -81,5 +81,12 @@ export function registerWorkerCommand(program: Command): void {
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    // The inference thread was given up (docs/security.md): exit non-zero so that the
+    // supervisor (Kubernetes, ei up) starts a fresh process.
+    void running.failed.then(async (error) => {
+      console.error(`ei worker: ${error.message}; exiting`);
+      await running.shutdown().catch(() => undefined);
+      process.exit(1);
+    });
   });
 }

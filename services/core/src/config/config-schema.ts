@@ -184,6 +184,14 @@ export const configSchema = z
           .max(256 * 1024 * 1024)
           .default(8 * 1024 * 1024)
           .describe('Largest frame message accepted, header included.'),
+        maxImagePixels: z
+          .int()
+          .min(64 * 64)
+          .max(268_402_689)
+          .default(4096 * 4096)
+          .describe(
+            'Largest image a worker decodes, in pixels (width × height). A frame whose JPEG header announces more is refused before decoding, counted in `ei_errors_total{kind="image-too-large"}` and skipped.',
+          ),
       })
       .prefault({})
       .describe('Limits that protect services from oversized input.'),
@@ -202,6 +210,18 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Stream registry timing.'),
+    worker: z
+      .strictObject({
+        stallTimeoutMs: z
+          .int()
+          .min(1000)
+          .default(30_000)
+          .describe(
+            "A worker's `/healthz` answers 503 once its frame loop has not moved for this long (an inference or Redis call that never returns), so that Kubernetes restarts it. Keep it well above the slowest inference.",
+          ),
+      })
+      .prefault({})
+      .describe('Inference workers.'),
     results: z
       .strictObject({
         streamMaxLen: z

@@ -78,4 +78,16 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     parse: 'integer',
     description: 'Largest frame message accepted.',
   },
+  {
+    variable: 'EI_MAX_IMAGE_PIXELS',
+    path: ['limits', 'maxImagePixels'],
+    parse: 'integer',
+    description: 'Largest image a worker decodes, in pixels.',
+  },
+  {
+    variable: 'EI_WORKER_STALL_TIMEOUT_MS',
+    path: ['worker', 'stallTimeoutMs'],
+    parse: 'integer',
+    description: 'A worker whose frame loop has not moved for this long fails `/healthz`.',
+  },
 ];

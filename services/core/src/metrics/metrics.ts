@@ -4,9 +4,12 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export type ErrorKind =
   | 'decode'
   | 'image'
+  | 'image-too-large'
   | 'unknown-stream'
   | 'redis'
   | 'inference'
+  | 'inference-thread'
+  | 'postprocess'
   | 'publish'
   | 'capture'
   | 'internal';

@@ -4,6 +4,7 @@ export { startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from '
 export { createTestCertificates, type TestCertificates } from './test-certificates.js';
 export { sampleJpeg } from './sample-jpeg.js';
 export { sampleFrame, sampleResult } from './sample-messages.js';
+export { jpegClaimingSize } from './jpeg-claiming-size.js';
 export { PHOTO_FIXTURES_DIR, photoFixture } from './photos.js';
 export {
   commandLine,

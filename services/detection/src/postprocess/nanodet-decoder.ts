@@ -14,6 +14,11 @@ export const decodeNanodet: DetectionDecoder = (outputs, context) => {
     if (output.dims[2] === context.numClasses) scores.push(output);
     else boxes.push(output);
   }
+  if (scores.length === 0) {
+    throw new ModelOutputError(
+      `nanodet: no score output of shape [1, N, ${context.numClasses}] (one per label)`,
+    );
+  }
   const candidates: BoxCandidate[] = [];
   for (const scoreMap of scores) {
     const cells = scoreMap.dims[1]!;
@@ -22,6 +27,11 @@ export const decodeNanodet: DetectionDecoder = (outputs, context) => {
       throw new ModelOutputError(`nanodet: no box output with ${cells} cells`);
     const stride = Math.round(Math.sqrt((context.inputWidth * context.inputHeight) / cells));
     const gridWidth = Math.ceil(context.inputWidth / stride);
+    if (gridWidth * Math.ceil(context.inputHeight / stride) !== cells) {
+      throw new ModelOutputError(
+        `nanodet: ${cells} cells do not tile the ${context.inputWidth}x${context.inputHeight} input at any stride`,
+      );
+    }
     const bins = boxMap.dims[2]! / 4;
     for (let cell = 0; cell < cells; cell++) {
       const centreX = ((cell % gridWidth) + 0.5) * stride;

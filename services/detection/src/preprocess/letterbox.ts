@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { TensorLayout } from '@ei/models';
 import { ImageDecodeError } from './image-decode-error.js';
+import { ImageTooLargeError } from './image-too-large-error.js';
 
 /** How a model wants its input: size, layout and per-channel `(pixel - mean) / std` on RGB 0..255. */
 export interface InputSpec {
@@ -27,14 +28,26 @@ export interface PreparedTensor {
 }
 
 /** Grey like the Ultralytics letterbox: neutral for every normalisation used here. */
-const PAD_GREY = 114;
+export const PAD_GREY = 114;
+
+/** Largest image decoded by default: 4096 x 4096 pixels (64 MB of RGBA while decoding). */
+export const DEFAULT_MAX_IMAGE_PIXELS = 4096 * 4096;
 
 /**
  * Decodes a JPEG (or any image sharp reads), scales it to fit the model input keeping the
  * aspect ratio, pads the rest, and lays it out as the model's float tensor. The decode and
  * resize run in libuv's pool, so the event loop stays free.
+ *
+ * An image whose header announces more than `maxPixels` pixels is refused from the header
+ * alone (`ImageTooLargeError`), before anything is decoded: a 60-byte JPEG can claim
+ * 65535 x 65535 pixels, 17 GB once decoded. sharp's `limitInputPixels` backs the check up
+ * inside the decoder.
  */
-export async function letterboxImage(image: Buffer, spec: InputSpec): Promise<PreparedTensor> {
+export async function letterboxImage(
+  image: Buffer,
+  spec: InputSpec,
+  maxPixels = DEFAULT_MAX_IMAGE_PIXELS,
+): Promise<PreparedTensor> {
   let raw: Buffer;
   let sourceWidth: number;
   let sourceHeight: number;
@@ -42,16 +55,19 @@ export async function letterboxImage(image: Buffer, spec: InputSpec): Promise<Pr
   let padLeft: number;
   let padTop: number;
   try {
-    const metadata = await sharp(image).metadata();
+    // The header only, without sharp's own limit (it would refuse before we can tell the size).
+    const metadata = await sharp(image, { limitInputPixels: false }).metadata();
     if (!metadata.width || !metadata.height) throw new Error('no image size in the header');
     sourceWidth = metadata.width;
     sourceHeight = metadata.height;
+    if (sourceWidth * sourceHeight > maxPixels)
+      throw new ImageTooLargeError(sourceWidth, sourceHeight, maxPixels);
     scale = Math.min(spec.width / sourceWidth, spec.height / sourceHeight);
     const width = Math.max(1, Math.round(sourceWidth * scale));
     const height = Math.max(1, Math.round(sourceHeight * scale));
     padLeft = Math.floor((spec.width - width) / 2);
     padTop = Math.floor((spec.height - height) / 2);
-    raw = await sharp(image)
+    raw = await sharp(image, { limitInputPixels: maxPixels })
       .removeAlpha()
       .toColourspace('srgb')
       .resize(width, height, { fit: 'fill' })
@@ -65,6 +81,7 @@ export async function letterboxImage(image: Buffer, spec: InputSpec): Promise<Pr
       .raw()
       .toBuffer();
   } catch (error) {
+    if (error instanceof ImageTooLargeError) throw error;
     throw new ImageDecodeError(`cannot decode image: ${(error as Error).message}`, error);
   }
   const plane = spec.width * spec.height;

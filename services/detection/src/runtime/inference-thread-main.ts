@@ -1,12 +1,18 @@
 /*
  * The body of an inference thread (see inference-thread.ts): loads one onnxruntime
- * session and serves `run` messages one at a time. Messages are typed in
+ * session and serves its messages strictly one after the other. Messages are typed in
  * inference-thread-protocol.ts, shared with the side that sends them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { OutputTensor } from '../postprocess/model-outputs.js';
-import type { RunReply, RunRequest, ThreadData, ThreadReply } from './inference-thread-protocol.js';
+import type {
+  RunReply,
+  RunRequest,
+  ThreadData,
+  ThreadReply,
+  ThreadRequest,
+} from './inference-thread-protocol.js';
 
 const port = parentPort!;
 const data = workerData as ThreadData;
@@ -47,16 +53,29 @@ async function run(session: ort.InferenceSession, request: RunRequest): Promise<
 }
 
 try {
-  const session = await ort.InferenceSession.create(data.modelPath, {
+  // From the bytes the caller hashed: never re-opened by path.
+  const session = await ort.InferenceSession.create(data.model, {
     intraOpNumThreads: data.intraOpThreads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });
-  port.on('message', (request: RunRequest) => {
-    run(session, request).catch((error: unknown) =>
-      send({ id: request.id, error: messageOf(error) }),
-    );
+  // One message at a time, in order: a close or crash comes between runs, never during
+  // one (ending a thread while onnxruntime runs aborts the whole process).
+  let queue = Promise.resolve();
+  port.on('message', (request: ThreadRequest) => {
+    queue = queue.then(() => {
+      if (!('control' in request))
+        return run(session, request).catch((error: unknown) =>
+          send({ id: request.id, error: messageOf(error) }),
+        );
+      if (request.control === 'close') return session.release().finally(() => process.exit(0));
+      // A fault drill: an exception escapes the thread body, as a bug would make it.
+      setImmediate(() => {
+        throw new Error(request.reason);
+      });
+      return new Promise<never>(() => undefined);
+    });
   });
   send({ ready: true, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
 } catch (error) {

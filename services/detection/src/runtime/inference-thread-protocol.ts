@@ -4,7 +4,8 @@ import type { InputTensor } from './model-runner.js';
 
 /** `workerData` of the thread. */
 export interface ThreadData {
-  modelPath: string;
+  /** The ONNX file's bytes, verified by the caller and transferred, not copied. */
+  model: Uint8Array;
   intraOpThreads: number;
 }
 
@@ -12,6 +13,11 @@ export interface RunRequest {
   id: number;
   feeds: Record<string, InputTensor>;
 }
+
+/** Ends the thread after the runs before it: `close` cleanly, `crash` with an uncaught exception. */
+export type ControlRequest = { control: 'close' } | { control: 'crash'; reason: string };
+
+export type ThreadRequest = RunRequest | ControlRequest;
 
 export interface RunReply {
   id: number;

@@ -6,8 +6,9 @@ import type { InputTensor, ModelRunner } from './model-runner.js';
 export class SessionRunner implements ModelRunner {
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async create(modelPath: string, intraOpThreads: number): Promise<SessionRunner> {
-    const session = await ort.InferenceSession.create(modelPath, {
+  /** `model`: the ONNX file's bytes, as verified by the caller (never re-opened by path). */
+  static async create(model: Uint8Array, intraOpThreads: number): Promise<SessionRunner> {
+    const session = await ort.InferenceSession.create(model, {
       intraOpNumThreads: intraOpThreads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
