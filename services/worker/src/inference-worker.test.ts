@@ -102,9 +102,14 @@ async function until(
   }
 }
 
-async function metric(worker: RunningWorker, name: string, labels: string): Promise<number> {
+/** GET on the worker's ops port (/metrics, /healthz, /readyz). */
+function ops(worker: RunningWorker, path: string): Promise<Response> {
   const port = (worker.opsServer.address() as { port: number }).port;
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return fetch(`http://127.0.0.1:${port}${path}`);
+}
+
+async function metric(worker: RunningWorker, name: string, labels: string): Promise<number> {
+  const text = await (await ops(worker, '/metrics')).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
   return line ? Number(line.split(' ').pop()) : 0;
 }
@@ -242,8 +247,7 @@ describe('inference worker', () => {
       { env: {} },
     );
     const worker = await startWorker(config, 'w-outage');
-    const port = (worker.opsServer.address() as { port: number }).port;
-    const ready = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+    const ready = async () => (await ops(worker, '/readyz')).status;
     await until(async () => (await ready()) === 200);
     const restarting = own.restart({ downMs: 1500 });
     await until(async () => (await ready()) === 503, 10_000);
@@ -434,8 +438,7 @@ describe('inference worker faults', () => {
     for (let seq = 8; seq < 11; seq++) await queue.push(frame('cam', seq));
     await until(() => results.some((r) => r.seq === 10), 60_000);
     expect(results.filter((r) => r.seq >= 8).map((r) => r.seq)).toEqual([8, 9, 10]);
-    const port = (worker.opsServer.address() as { port: number }).port;
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect((await ops(worker, '/healthz')).status).toBe(200);
     console.log(`thread died with ${await failed()} inference(s) waiting on it`);
     await worker.shutdown();
     await close();
@@ -449,8 +452,7 @@ describe('inference worker faults', () => {
     for (let death = 0; death < 4; death++) await thread.crashThread();
     const error = await worker.failed;
     expect(error.message).toContain('died 4 times in a row');
-    const port = (worker.opsServer.address() as { port: number }).port;
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(503);
+    expect((await ops(worker, '/healthz')).status).toBe(503);
     expect(await metric(worker, 'ei_errors_total', 'kind="inference-thread"')).toBe(4);
     await worker.shutdown();
   });
@@ -515,8 +517,7 @@ describe('inference worker faults', () => {
       { env: {} },
     );
     const worker = await startWorker(config, 'w-stuck');
-    const port = (worker.opsServer.address() as { port: number }).port;
-    const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
+    const health = async () => (await ops(worker, '/healthz')).status;
     await until(async () => (await health()) === 200 && worker.worker.ready);
     // Redis answers nothing for 6 s: the worker's wait for a frame never returns meanwhile.
     const client = createRedis({ url: own.url });

@@ -8,6 +8,7 @@ import { createMetrics } from '../metrics/metrics.js';
 import { createRedis, waitUntilReady, type Redis } from '../redis/redis-client.js';
 import { startPrivateRedis, type PrivateRedis } from '../testing/redis-server.js';
 import { sampleFrame } from '../testing/sample-messages.js';
+import { HOSTILE_LEGACY_MESSAGES } from '../testing/hostile-legacy-messages.js';
 import { FrameConsumer, type DequeuedFrame } from './frame-consumer.js';
 import { FrameQueue } from './frame-queue.js';
 import type { QueuePolicy } from '../config/config-schema.js';
@@ -264,6 +265,33 @@ describe('FrameConsumer', () => {
     expect(Buffer.compare(first!.frame.data, JPEG)).toBe(0);
     expect(second).toMatchObject({ source: 'legacy', frame: { streamId: 'old-cam', seq: 1 } });
     expect(Buffer.compare(second!.frame.data, JPEG)).toBe(0);
+    await c.close();
+    await close();
+  });
+
+  it('counts hostile legacy messages (deep nesting, huge maps) as decode errors and skips them', async () => {
+    const { close, keyPrefix } = setup('fifo', 10);
+    const metrics = createMetrics({ service: 'test', defaultMetrics: false });
+    const rejected: string[] = [];
+    const c = new FrameConsumer({
+      redis,
+      type: 'people',
+      keyPrefix,
+      metrics,
+      onRejected: (error) => rejected.push(error.message),
+    });
+    await redis.del('queue_people');
+    await redis.rpush('queue_people', ...HOSTILE_LEGACY_MESSAGES.map(([, message]) => message));
+    await redis.rpush(
+      'queue_people',
+      Buffer.from(msgpack({ name: 'legacy-cam', category: 'people', data: JPEG })),
+    );
+    const taken = await c.pop(5000);
+    expect(taken).toMatchObject({ source: 'legacy', frame: { streamId: 'legacy-cam' } });
+    expect(rejected).toHaveLength(HOSTILE_LEGACY_MESSAGES.length);
+    HOSTILE_LEGACY_MESSAGES.forEach(([, , reason], i) => expect(rejected[i]).toMatch(reason));
+    const counted = (await metrics.errors.get()).values.find((v) => v.labels.kind === 'decode');
+    expect(counted?.value).toBe(HOSTILE_LEGACY_MESSAGES.length);
     await c.close();
     await close();
   });
