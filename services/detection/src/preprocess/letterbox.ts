@@ -39,8 +39,8 @@ export const DEFAULT_MAX_IMAGE_PIXELS = 4096 * 4096;
  * resize run in libuv's pool, so the event loop stays free.
  *
  * An image whose header announces more than `maxPixels` pixels is refused from the header
- * alone (`ImageTooLargeError`), before anything is decoded: a 60-byte JPEG can claim
- * 65535 x 65535 pixels, 17 GB once decoded. sharp's `limitInputPixels` backs the check up
+ * alone (`ImageTooLargeError`), before anything is decoded: a JPEG of a few hundred bytes
+ * can claim 65535 x 65535 pixels, 12 GB of RGB. sharp's `limitInputPixels` backs the check up
  * inside the decoder.
  */
 export async function letterboxImage(
