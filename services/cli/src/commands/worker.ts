@@ -19,7 +19,7 @@ export function registerWorkerCommand(program: Command): void {
   const command = program
     .command('worker')
     .description(
-      "Run an inference worker: take frames of one type from its queue, run the type's model, publish results. Serves /metrics, /healthz and /readyz. SIGTERM finishes the frames in hand and exits 0.",
+      "Run an inference worker: take frames of one type from its queue, run the type's model, publish results. Serves /metrics, /healthz and /readyz. SIGTERM finishes the frames in hand and exits 0. Exits 1 when the model is missing, tampered with or does not fit its decoder, and when its inference thread keeps dying (docs/security.md).",
     )
     .requiredOption(
       '-t, --type <type>',
