@@ -360,7 +360,7 @@ describe('inference worker', () => {
       `model nanodet: the manifest says sha256 ${sha256Hex(onnx)}, but this version of the platform ships nanodet with sha256 ${PINNED_SHA256.nanodet}`,
     );
     expect(matching.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 120_000); // three worker processes, one after the other
 });
 
 describe('inference worker faults', () => {

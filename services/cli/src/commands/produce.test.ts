@@ -161,12 +161,17 @@ describe('ei produce', () => {
       ['produce', '--config', config, '--redis', redis.url, '--metrics-port', '0'],
       { env: { LOG_LEVEL: 'debug' }, stopWhen: new Promise<void>((resolve) => (stop = resolve)) },
     );
-    // Both sources failed at least once: their errors are in the registry by now.
-    const failed = await waitFor('both sources to fail', async () => {
-      const streams = await new StreamRegistry({ redis: client }).list();
-      const withError = streams.filter((s) => s.lastError?.includes('Connection refused'));
-      return withError.length === 2 && withError;
-    });
+    // Both sources failed at least once: their errors are in the registry by now. The
+    // producer starts from its TypeScript sources, slow on a busy machine.
+    const failed = await waitFor(
+      'both sources to fail',
+      async () => {
+        const streams = await new StreamRegistry({ redis: client }).list();
+        const withError = streams.filter((s) => s.lastError?.includes('Connection refused'));
+        return withError.length === 2 && withError;
+      },
+      60_000,
+    );
     const hashes = JSON.stringify(
       await Promise.all(failed.map((s) => client.hgetall(`ei:stream:${s.id}`))),
     );
@@ -191,7 +196,7 @@ describe('ei produce', () => {
     })) {
       expect(text.includes('secret'), `${where}: ${text}`).toBe(false);
     }
-  });
+  }, 120_000);
 
   it('documents every option in --help', async () => {
     const run = await ei(['produce', '--help']);
