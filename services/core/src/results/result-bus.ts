@@ -71,17 +71,21 @@ export class ResultBus {
   /**
    * Receives live results of the given streams, or of all streams with `'*'`. Uses its own
    * subscriber connection (duplicated), which re-subscribes by itself after a reconnect.
-   * Messages that fail to decode go to `onError` and are skipped.
+   * Messages that fail to decode go to `onError` and are skipped. While Redis is away the
+   * returned promise waits for it; aborting `signal` gives up (the promise rejects).
    */
   async subscribe(
     streams: readonly string[] | '*',
     onResult: (live: LiveResult) => void,
     onError?: (error: Error) => void,
+    options: { signal?: AbortSignal } = {},
   ): Promise<Subscription> {
+    options.signal?.throwIfAborted();
     const subscriber = this.redis.duplicate({
       maxRetriesPerRequest: null,
       enableOfflineQueue: true,
     });
+    options.signal?.addEventListener('abort', () => subscriber.disconnect(), { once: true });
     subscriber.on('error', (error: Error) => onError?.(error));
     const deliver = (message: Buffer): void => {
       try {

@@ -44,12 +44,14 @@ export interface PrivateRedisOptions {
   tls?: boolean;
   /** More redis-server arguments. */
   args?: string[];
+  /** A port picked earlier (a client was pointed at it before Redis runs); default a free one. */
+  port?: number;
 }
 
 export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
   const dir = await mkdtemp(join(tmpdir(), 'ei-redis-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
 
   const settings = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
