@@ -16,6 +16,7 @@ import { type PrivateRedis, sampleJpeg, startPrivateRedis, waitFor } from '@ei/c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startGateway, type RunningGateway } from './gateway-server.js';
+import { metricValue as metricOf, sampleResult } from './testing/gateway-clients.js';
 
 let server: PrivateRedis;
 let redis: Redis;
@@ -37,7 +38,9 @@ beforeAll(async () => {
     port: 0,
     host: '127.0.0.1',
     apiToken: TOKEN,
+    metricsPort: 0,
     maxWsClients: 250,
+    maxWsClientsPerIp: 250,
     maxWsBufferedBytes: 512 * 1024,
     dashboardDir,
   });
@@ -51,23 +54,6 @@ afterAll(async () => {
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 const bus = () => new ResultBus({ redis });
-
-function result(streamId: string, seq: number): InferenceResult {
-  return {
-    streamId,
-    type: 'people',
-    seq,
-    captureTs: Date.now(),
-    dequeuedTs: Date.now(),
-    publishedTs: Date.now(),
-    width: 640,
-    height: 480,
-    detections: [{ label: 'person', classId: 0, score: 0.9, box: [0.1, 0.2, 0.3, 0.4] }],
-    timings: { queueWaitMs: 1, preprocessMs: 2, inferenceMs: 40, postprocessMs: 1 },
-    model: { name: 'nanodet', version: '1', sha256: 'a'.repeat(64) },
-    workerId: 'w1',
-  };
-}
 
 async function openWs(
   path: string,
@@ -154,7 +140,7 @@ describe('gateway REST', () => {
 
   it('serves the compact results, newest first, filtered by stream', async () => {
     for (let seq = 0; seq < 5; seq++)
-      await bus().publish(result(seq % 2 ? 'odd' : 'even', seq), sampleJpeg());
+      await bus().publish(sampleResult(seq % 2 ? 'odd' : 'even', seq), sampleJpeg());
     const body = (await (
       await fetch(`${base}/api/results?stream=odd&limit=10`, { headers: auth })
     ).json()) as { results: InferenceResult[] };
@@ -183,11 +169,19 @@ describe('gateway REST', () => {
     expect(
       (await fetch(`${base}/api/streams`, { headers: { authorization: 'Bearer wrong' } })).status,
     ).toBe(401);
-    // Probes and metrics stay open for Kubernetes and Prometheus.
+    // Probes stay open for Kubernetes on both ports; metrics are on the ops port only.
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(
+    const ops = `http://127.0.0.1:${gateway.metricsPort}`;
+    expect((await fetch(`${ops}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ops}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${ops}/metrics`)).text()).toMatch(
       /ei_gateway_ws_clients\{service="gateway"\}/,
+    );
+    const notHere = await fetch(`${base}/metrics`);
+    expect(notHere.status).toBe(404);
+    expect(((await notHere.json()) as { error: { message: string } }).error.message).toMatch(
+      /ops port/,
     );
   });
 
@@ -214,8 +208,8 @@ describe('gateway websocket relay', () => {
     multi.ws.send(JSON.stringify({ op: 'subscribe', streams: ['cam-b'] }));
     await until(() => multi.texts.some((t) => (t as { type: string }).type === 'subscribed'));
     for (let seq = 0; seq < 30; seq++) {
-      await bus().publish(result('cam-a', seq), sampleJpeg());
-      await bus().publish(result('cam-b', seq), sampleJpeg());
+      await bus().publish(sampleResult('cam-a', seq), sampleJpeg());
+      await bus().publish(sampleResult('cam-b', seq), sampleJpeg());
     }
     await until(() => single.frames.length === 30 && multi.frames.length === 30);
     expect(single.frames.map((f) => f.seq)).toEqual([...Array(30).keys()]);
@@ -235,7 +229,8 @@ describe('gateway websocket relay', () => {
     (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const skippedBefore = await metricValue('ei_gateway_ws_frames_skipped_total');
     const frames = 400; // 400 × 56 KB = 22 MB, far beyond the 512 KB bound and the socket buffers
-    for (let seq = 0; seq < frames; seq++) await bus().publish(result('flood', seq), sampleJpeg());
+    for (let seq = 0; seq < frames; seq++)
+      await bus().publish(sampleResult('flood', seq), sampleJpeg());
     await until(() => fast.frames.length === frames, 30_000);
     expect(fast.frames.map((f) => f.seq)).toEqual([...Array(frames).keys()]);
     const skipped = (await metricValue('ei_gateway_ws_frames_skipped_total')) - skippedBefore;
@@ -248,7 +243,7 @@ describe('gateway websocket relay', () => {
     const clients = await Promise.all(
       Array.from({ length: 200 }, () => openWs('/ws/streams/crowd')),
     );
-    await bus().publish(result('crowd', 1), sampleJpeg());
+    await bus().publish(sampleResult('crowd', 1), sampleJpeg());
     await until(() => clients.every((c) => c.frames.length === 1));
     const extra = await Promise.allSettled(
       Array.from({ length: 60 }, () => openWs('/ws/streams/crowd')),
@@ -272,13 +267,13 @@ describe('gateway websocket relay', () => {
 
   it('Redis restarted: the gateway reconnects and streams resume', async () => {
     const client = await openWs('/ws/streams/phoenix');
-    await bus().publish(result('phoenix', 1), sampleJpeg());
+    await bus().publish(sampleResult('phoenix', 1), sampleJpeg());
     await until(() => client.frames.length === 1);
     await server.restart({ downMs: 300 });
     await until(async () => (await fetch(`${base}/readyz`)).status === 200);
     await until(async () => {
       await bus()
-        .publish(result('phoenix', 2), sampleJpeg())
+        .publish(sampleResult('phoenix', 2), sampleJpeg())
         .catch(() => 0);
       return client.frames.some((f) => f.seq === 2);
     });
@@ -288,8 +283,6 @@ describe('gateway websocket relay', () => {
   });
 });
 
-async function metricValue(name: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`));
-  return line ? Number(line.split(' ').pop()) : 0;
+function metricValue(name: string): Promise<number> {
+  return metricOf(`http://127.0.0.1:${gateway.metricsPort}/metrics`, name);
 }

@@ -1,53 +1,109 @@
 import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import {
   createLogger,
   createMetrics,
   createRedis,
+  EiError,
   ResultBus,
-  STREAM_ID_PATTERN,
+  startOpsServer,
   type EiConfig,
 } from '@ei/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { presentedToken, tokenMatches } from './auth/bearer-token.js';
+import { OriginPolicy } from './auth/origin-policy.js';
+import { GATEWAY_DEFAULTS } from './gateway-defaults.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { HttpError } from './http-error.js';
+import { answerSocket, jsonErrorHandler } from './http/error-responses.js';
+import { installFaultPolicy } from './process/fault-policy.js';
 import { apiRoutes } from './routes/api-routes.js';
+import type { ErrorCode } from './routes/api-schemas.js';
 import { dashboardHost } from './static/dashboard-host.js';
 import { LiveRelay } from './ws/live-relay.js';
+import { websocketUpgrades } from './ws/websocket-upgrades.js';
 
 export interface GatewayOptions {
   config: EiConfig;
   /** 0 picks a free port. Default 8080. */
   port?: number;
   host?: string;
-  /** When set, every API call and websocket needs `Authorization: Bearer <token>` (or `?token=` for websockets). */
+  /** Every API call and websocket needs `Authorization: Bearer <token>` (or `?token=` for websockets). */
   apiToken?: string;
+  /**
+   * Serve without a token, on purpose. Without a token and without this, the gateway
+   * refuses to start: an open gateway on a network is every camera's results for anyone.
+   */
+  insecure?: boolean;
+  /**
+   * Without a token: the origins (`http(s)://host[:port]`, `*` for any) whose pages may
+   * open websockets. Default: the gateway's own origin only (the dashboard it serves).
+   */
+  allowedOrigins?: readonly string[];
+  /** Port of /metrics, /healthz and /readyz for Prometheus and probes; 0 picks a free one. Default: none. */
+  metricsPort?: number;
   /** Default 500. */
   maxWsClients?: number;
+  /** Default 50. */
+  maxWsClientsPerIp?: number;
   /** Unsent bytes per websocket client before it skips frames. Default 2 MiB. */
   maxWsBufferedBytes?: number;
+  /** Stream ids one websocket client may watch. Default 256. */
+  maxWsSubscriptions?: number;
   /** Built dashboard to serve. Default dashboard/dist of the repository. */
   dashboardDir?: string;
+  /**
+   * Install the process-wide last-resort handlers of uncaught exceptions and unhandled
+   * rejections (process/fault-policy.ts). The `ei gateway` process does; a program that
+   * embeds the gateway keeps its own.
+   */
+  handleProcessFaults?: boolean;
 }
 
 export interface RunningGateway {
   server: Server;
   port: number;
+  /** Port of /metrics, /healthz and /readyz, when `metricsPort` was given. */
+  metricsPort: number | undefined;
   relay: LiveRelay;
   close(): Promise<void>;
 }
 
 const DEFAULT_DASHBOARD = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
-const WS_STREAM_PATH = /^\/ws\/streams\/([^/?]+)$/;
+
+/** Node's answers to requests it could not parse, as the gateway's JSON errors. */
+const CLIENT_ERRORS: Record<string, [status: number, code: ErrorCode, message: string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'request/headers-too-large', 'request headers over 16 KiB'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request/timeout', 'request not received in time'],
+};
 
 /**
- * The gateway: REST API, websocket relay of live results, the built dashboard, and
- * /metrics, /healthz, /readyz on the same port.
+ * The gateway: REST API, websocket relay of live results and the built dashboard on one
+ * port (/healthz and /readyz there too, for probes), and /metrics with the probes again
+ * on the ops port. It listens before Redis answers: /healthz says it is alive, /readyz
+ * that Redis is not there yet.
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config } = options;
+  const apiToken = options.apiToken;
+  if (apiToken === '') {
+    throw new EiError('gateway/config', 'the API token is empty: give a token or --insecure');
+  }
+  if (apiToken === undefined && options.insecure !== true) {
+    throw new EiError(
+      'gateway/no-token',
+      'the gateway has no API token: give one with --token (env EI_API_TOKEN), or serve without authentication on purpose with --insecure (env EI_GATEWAY_INSECURE=1)',
+    );
+  }
+  if (apiToken !== undefined && options.insecure === true) {
+    throw new EiError(
+      'gateway/config',
+      'the gateway got both a token and --insecure (EI_GATEWAY_INSECURE): give one of them',
+    );
+  }
+  const origins = new OriginPolicy(options.allowedOrigins);
   const logger = createLogger({
     name: 'gateway',
     level: config.log.level,
@@ -55,6 +111,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const metrics = createMetrics({ service: 'gateway' });
   const gatewayMetrics = createGatewayMetrics(metrics.registry);
+  const removeFaultPolicy = options.handleProcessFaults
+    ? installFaultPolicy({ logger, errors: metrics.errors })
+    : undefined;
   const redis = createRedis(config.redis, { connectionName: 'ei-gateway' });
   redis.on('error', (error: Error) =>
     logger.debug({ err: error.message }, 'redis connection error'),
@@ -63,10 +122,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     bus: new ResultBus({ redis, keyPrefix: config.redis.keyPrefix }),
     metrics: gatewayMetrics,
     logger,
-    maxClients: options.maxWsClients ?? 500,
-    maxBufferedBytes: options.maxWsBufferedBytes ?? 2 * 1024 * 1024,
+    maxClients: options.maxWsClients ?? GATEWAY_DEFAULTS.maxWsClients,
+    maxClientsPerIp: options.maxWsClientsPerIp ?? GATEWAY_DEFAULTS.maxWsClientsPerIp,
+    maxBufferedBytes: options.maxWsBufferedBytes ?? GATEWAY_DEFAULTS.maxWsBufferedBytes,
+    maxSubscriptions: options.maxWsSubscriptions ?? GATEWAY_DEFAULTS.maxWsSubscriptions,
   });
-  await relay.start();
+  relay.start();
+  const ready = (): boolean => redis.status === 'ready' && relay.subscribed;
 
   const app = express();
   app.disable('x-powered-by');
@@ -98,15 +160,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     response.json({ status: 'ok' });
   });
   app.get('/readyz', (_request, response) => {
-    const ready = redis.status === 'ready';
+    const ok = ready();
     response
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ok' : 'unavailable', redis: redis.status });
+      .status(ok ? 200 : 503)
+      .json({ status: ok ? 'ok' : 'unavailable', redis: redis.status });
   });
-  app.get('/metrics', async (_request, response) => {
-    response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  app.get('/metrics', () => {
+    throw new HttpError(
+      404,
+      'route/not-found',
+      'metrics are served on the ops port (--metrics-port, 8002 by default), not here',
+    );
   });
-  const apiToken = options.apiToken;
   app.use('/api', (request: Request, _response: Response, next: NextFunction) => {
     if (apiToken !== undefined && !tokenMatches(presentedToken(request, false), apiToken)) {
       throw new HttpError(
@@ -122,59 +187,73 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use((_request: Request, _response: Response, next: NextFunction) =>
     next(new HttpError(404, 'route/not-found', 'not found')),
   );
-  // Every error leaves as JSON; bad input is a 4xx, and only a failure of ours is a 5xx.
-  app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
-    if (error instanceof HttpError) {
-      response.status(error.status).json({ error: { code: error.code, message: error.message } });
-      return;
-    }
-    const status =
-      typeof (error as { status?: unknown }).status === 'number'
-        ? (error as { status: number }).status
-        : 500;
-    if (status >= 500) logger.error({ err: (error as Error).message }, 'request failed');
-    const unavailable = redis.status !== 'ready';
-    response.status(unavailable ? 503 : status).json({
-      error: {
-        code: unavailable ? 'redis/unavailable' : 'request/failed',
-        message: unavailable ? 'Redis is not reachable; retrying' : (error as Error).message,
-      },
-    });
-  });
+  app.use(jsonErrorHandler({ logger, redisReady: () => redis.status === 'ready' }));
 
   const server = createServer(app);
-  server.on('upgrade', (request, socket, head) => {
-    const path = new URL(request.url ?? '/', 'http://gateway').pathname;
-    const refuse = (status: number, text: string, message: string): void => {
-      socket.end(
-        `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: { code: `ws/${status}`, message } })}`,
-      );
-    };
-    if (apiToken !== undefined && !tokenMatches(presentedToken(request, true), apiToken)) {
-      return refuse(
-        401,
-        'Unauthorized',
-        'this gateway needs a token: ?token=<token> or Authorization: Bearer <token>',
-      );
-    }
-    if (path === '/ws') return relay.handleUpgrade(request, socket, head, 'none');
-    const match = WS_STREAM_PATH.exec(path);
-    if (match) {
-      const id = decodeURIComponent(match[1]!);
-      if (!STREAM_ID_PATTERN.test(id)) return refuse(400, 'Bad Request', `bad stream id "${id}"`);
-      return relay.handleUpgrade(request, socket, head, new Set([id]));
-    }
-    refuse(404, 'Not Found', 'websocket paths: /ws and /ws/streams/:id');
+  server.on(
+    'upgrade',
+    websocketUpgrades({ relay, metrics: gatewayMetrics, logger, apiToken, origins }),
+  );
+  // A proxy's CONNECT: node would close the connection without a word.
+  server.on('connect', (_request, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    gatewayMetrics.httpRequests.inc({ status: '405' });
+    answerSocket(socket, 405, 'request/invalid', 'CONNECT: this is not a proxy');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, options.host ?? '0.0.0.0', () => resolve());
+  // A request node's parser refuses (bad request line, bad header, headers over 16 KiB):
+  // node's own answer has no body; this one is the API's JSON error.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
+      400,
+      'request/malformed',
+      'malformed HTTP request',
+    ];
+    gatewayMetrics.httpRequests.inc({ status: String(status) });
+    // The answer to a HEAD has no body; the request was not parsed, so its first bytes say.
+    const head = (error as { rawPacket?: Buffer }).rawPacket?.toString('latin1', 0, 5) === 'HEAD ';
+    answerSocket(socket, status, code, message, { withBody: !head });
   });
+  let ops: Server | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? GATEWAY_DEFAULTS.port, options.host ?? '0.0.0.0', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    if (options.metricsPort !== undefined) {
+      ops = await startOpsServer({
+        port: options.metricsPort,
+        host: options.host,
+        registry: metrics.registry,
+        isReady: ready,
+      });
+    }
+  } catch (error) {
+    // A port in use: leave nothing behind that would keep the process alive.
+    server.close();
+    await relay.close();
+    redis.disconnect();
+    removeFaultPolicy?.();
+    throw error;
+  }
   const port = (server.address() as { port: number }).port;
-  logger.info({ port, auth: apiToken !== undefined }, `gateway listening on ${port}`);
+  const metricsPort = ops ? (ops.address() as { port: number }).port : undefined;
+  logger.info(
+    { port, metricsPort, auth: apiToken !== undefined },
+    apiToken === undefined
+      ? `gateway listening on ${port} WITHOUT authentication (--insecure)`
+      : `gateway listening on ${port}`,
+  );
   return {
     server,
     port,
+    metricsPort,
     relay,
     close: async () => {
       await relay.close();
@@ -182,7 +261,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      if (ops) {
+        const opsClosed = new Promise<void>((resolve) => ops.close(() => resolve()));
+        ops.closeAllConnections();
+        await opsClosed;
+      }
       redis.disconnect();
+      removeFaultPolicy?.();
     },
   };
 }

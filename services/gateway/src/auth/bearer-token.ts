@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { requestTarget } from '../http/request-target.js';
 
 /**
  * Compares a presented token with the configured one in constant time. Both are hashed
@@ -12,14 +13,17 @@ export function tokenMatches(presented: string | undefined, expected: string): b
   return timingSafeEqual(a, b);
 }
 
+/** `Bearer <token>`; the scheme is case-insensitive (RFC 9110, 11.1). */
+const BEARER = /^bearer[ \t]+(\S.*)$/i;
+
 /**
  * The token of a request: `Authorization: Bearer <t>`, or for websockets, which browsers
  * cannot give headers, the `token` query parameter.
  */
 export function presentedToken(request: IncomingMessage, allowQuery: boolean): string | undefined {
   const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  const bearer = header === undefined ? null : BEARER.exec(header);
+  if (bearer) return bearer[1]!.trim();
   if (!allowQuery) return undefined;
-  const url = new URL(request.url ?? '/', 'http://gateway');
-  return url.searchParams.get('token') ?? undefined;
+  return requestTarget(request.url)?.query.get('token') ?? undefined;
 }

@@ -23,15 +23,23 @@ import {
 } from '@ei/core';
 import { type PrivateRedis, sampleJpeg, startPrivateRedis, waitFor } from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { startGateway, type RunningGateway } from '../gateway-server.js';
+import {
+  openSocket,
+  refusedUpgrade as refused,
+  sampleResult,
+  type OpenSocket,
+} from '../testing/gateway-clients.js';
 import { EIR_LAYOUT } from './openapi-document.js';
 
 const TOKEN = 'contract-token';
 const MAX_WS_CLIENTS = 4;
+const MAX_WS_CLIENTS_PER_IP = 3;
 let server: PrivateRedis | undefined;
 let redis: Redis | undefined;
 let gateway: RunningGateway | undefined;
+/** The same gateway without a token: websockets then depend on the page's Origin. */
+let insecure: RunningGateway | undefined;
 let base = '';
 let document: OpenApi;
 const ajv = new Ajv2020({ strict: true, allErrors: true });
@@ -61,7 +69,16 @@ beforeAll(async () => {
       port: 0,
       host: '127.0.0.1',
       apiToken: TOKEN,
+      metricsPort: 0,
       maxWsClients: MAX_WS_CLIENTS,
+      maxWsClientsPerIp: MAX_WS_CLIENTS_PER_IP,
+      dashboardDir: '/nonexistent',
+    });
+    insecure = await startGateway({
+      config: parseConfig({ redis: { url: server.url }, log: { level: 'fatal' } }, { env: {} }),
+      port: 0,
+      host: '127.0.0.1',
+      insecure: true,
       dashboardDir: '/nonexistent',
     });
     base = `http://127.0.0.1:${gateway.port}`;
@@ -78,6 +95,7 @@ afterAll(stopAll);
 
 async function stopAll(): Promise<void> {
   await gateway?.close();
+  await insecure?.close();
   redis?.disconnect();
   await server?.stop();
 }
@@ -162,22 +180,9 @@ async function fill(redis: Redis): Promise<void> {
   });
 }
 
+/** A result of a stream of `fill`, of the type its stream feeds. */
 function result(streamId: string, seq: number): InferenceResult {
-  const now = Date.now();
-  return {
-    streamId,
-    type: streamId === 'cam-1' ? 'people' : 'face',
-    seq,
-    captureTs: now - 70,
-    dequeuedTs: now - 60,
-    publishedTs: now,
-    width: 640,
-    height: 480,
-    detections: [{ label: 'person', classId: 0, score: 0.87, box: [0.1, 0.2, 0.35, 0.9] }],
-    timings: { queueWaitMs: 10, preprocessMs: 6.2, inferenceMs: 48.9, postprocessMs: 0.4 },
-    model: { name: 'nanodet', version: '1.0.0', sha256: 'c'.repeat(64) },
-    workerId: 'people-a1',
-  };
+  return { ...sampleResult(streamId, seq), type: streamId === 'cam-1' ? 'people' : 'face' };
 }
 
 /** The validator of what the document declares for `path` and `status` (JSON bodies). */
@@ -260,7 +265,6 @@ describe('the OpenAPI document', () => {
         '/api/streams/{id}',
         '/api/types',
         '/healthz',
-        '/metrics',
         '/readyz',
         '/ws',
         '/ws/streams/{id}',
@@ -340,10 +344,13 @@ describe('real responses match the document', () => {
   it('probes, metrics and the dashboard', async () => {
     expect(await call('/healthz', '/healthz', 200, {})).toEqual({ status: 'ok' });
     expect(await call('/readyz', '/readyz', 200, {})).toEqual({ status: 'ok', redis: 'ready' });
-    const metrics = await fetch(`${base}/metrics`);
+    // Metrics are on the ops port, outside this document.
+    const metrics = await fetch(`http://127.0.0.1:${gateway!.metricsPort}/metrics`);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await metrics.text()).toMatch(/ei_gateway_ws_clients/);
-    seen.add('/metrics 200');
+    const notHere = await fetch(`${base}/metrics`);
+    expect(notHere.status).toBe(404);
+    expectValid(component('Error'), await notHere.json(), '/metrics on the API port');
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
@@ -360,7 +367,9 @@ describe('real responses match the document', () => {
     multi.ws.send('{not json');
     multi.ws.send(JSON.stringify({ op: 'watch', streams: 'x' }));
     multi.ws.send(Buffer.from([1, 2, 3]));
-    await until(() => multi.texts.length === 5);
+    multi.ws.send(JSON.stringify({ op: 'subscribe', streams: ['cam-1', 'cam-2'] }));
+    multi.ws.send(JSON.stringify({ op: 'unsubscribe', streams: ['cam-2'] }));
+    await until(() => multi.texts.length === 7);
     for (const text of multi.texts) expectValid(component('WsServerMessage'), text, 'server text');
     expect(
       multi.texts.slice(1).map((t) => (t as { type: string; code?: string }).code ?? t),
@@ -369,6 +378,9 @@ describe('real responses match the document', () => {
       'ws/bad-json',
       'ws/bad-op',
       'ws/binary',
+      // Answers carry the change only.
+      { type: 'subscribed', streams: ['cam-2'] },
+      { type: 'unsubscribed', streams: ['cam-2'] },
     ]);
 
     const single = await openWs('/ws/streams/cam-1', 'query');
@@ -413,11 +425,35 @@ describe('real responses match the document', () => {
     expect(elsewhere.status).toBe(404);
     expectValid(component('Error'), elsewhere.body, 'unknown websocket path');
 
+    const malformed = await refused(`${url}/ws/streams/%E0%A4%A?token=${TOKEN}`);
+    expect(malformed.status).toBe(400);
+    expectValid(declared('/ws/streams/{id}', 400), malformed.body, 'malformed id');
+
+    // Without a token, a page of another origin may not open a websocket.
+    for (const path of ['/ws', '/ws/streams/{id}'] as const) {
+      const target = `ws://127.0.0.1:${insecure!.port}${path.replace('{id}', 'cam-1')}`;
+      const otherSite = await refused(target, { origin: 'http://evil.example' });
+      expect(otherSite.status).toBe(403);
+      expectValid(declared(path, 403), otherSite.body, `${path} 403`);
+      seen.add(`${path} 403`);
+    }
+
+    // Clients per address, then in all: 127.0.0.2 is this machine as another address.
     const open = await Promise.all(
-      Array.from({ length: MAX_WS_CLIENTS }, () => openWs('/ws', 'Bearer')),
+      Array.from({ length: MAX_WS_CLIENTS_PER_IP }, () => openWs('/ws', 'Bearer')),
     );
     for (const path of ['/ws', '/ws/streams/{id}'] as const) {
-      const full = await refused(`${url}${path.replace('{id}', 'cam-1')}?token=${TOKEN}`);
+      const crowded = await refused(`${url}${path.replace('{id}', 'cam-1')}?token=${TOKEN}`);
+      expect(crowded.status).toBe(429);
+      expectValid(declared(path, 429), crowded.body, `${path} 429`);
+      seen.add(`${path} 429`);
+    }
+    open.push(await openWs('/ws', 'Bearer', '127.0.0.2'));
+    expect(open).toHaveLength(MAX_WS_CLIENTS);
+    for (const path of ['/ws', '/ws/streams/{id}'] as const) {
+      const full = await refused(`${url}${path.replace('{id}', 'cam-1')}?token=${TOKEN}`, {
+        localAddress: '127.0.0.2',
+      });
       expect(full.status).toBe(503);
       expectValid(declared(path, 503), full.body, `${path} 503`);
       seen.add(`${path} 503`);
@@ -455,44 +491,10 @@ describe('real responses match the document', () => {
 async function openWs(
   path: string,
   how: 'Bearer' | 'query',
-): Promise<{ ws: WebSocket; texts: unknown[]; binaries: Buffer[] }> {
+  localAddress?: string,
+): Promise<OpenSocket> {
   const url = `ws://127.0.0.1:${gateway!.port}${path}${how === 'query' ? `?token=${TOKEN}` : ''}`;
-  const ws = new WebSocket(url, how === 'Bearer' ? { headers: auth } : {});
-  const texts: unknown[] = [];
-  const binaries: Buffer[] = [];
-  ws.on('message', (data: Buffer, isBinary) => {
-    if (isBinary) binaries.push(data);
-    else texts.push(JSON.parse(data.toString()));
-  });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  await until(() => texts.length > 0); // the hello
-  return { ws, texts, binaries };
-}
-
-/** Opens a websocket that the gateway refuses; the HTTP status and JSON body it sent. */
-function refused(url: string): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.on('open', () => {
-      ws.close();
-      reject(new Error(`${url} was accepted`));
-    });
-    ws.on('error', () => undefined);
-    ws.on('unexpected-response', (_request, response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => {
-        try {
-          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) });
-        } catch (error) {
-          reject(error as Error);
-        }
-      });
-    });
-  });
+  return openSocket(url, { headers: how === 'Bearer' ? auth : {}, localAddress });
 }
 
 /** Polls `condition` every 20 ms (core's waitFor). */

@@ -106,32 +106,45 @@ const invalid = error(
 const API_DESCRIPTION = `
 Read-only REST API and live websocket relay of the elastic video inference platform.
 
-**Authentication.** When the gateway runs with \`--token\` (env \`EI_API_TOKEN\`), every
-\`/api\` route — this document included — and every websocket needs
-\`Authorization: Bearer <token>\`; browsers, which cannot set headers on a websocket, may
-pass \`?token=<token>\` on websocket URLs instead. Without \`--token\` nothing is checked.
-\`/healthz\`, \`/readyz\` and \`/metrics\` are always open (Kubernetes probes, Prometheus).
+**Authentication.** A gateway started with \`--token\` (env \`EI_API_TOKEN\`) needs
+\`Authorization: Bearer <token>\` (the scheme in any case) on every \`/api\` route — this
+document included — and on every websocket; browsers, which cannot set headers on a
+websocket, may pass \`?token=<token>\` on websocket URLs instead. A gateway without a token
+runs only when told so (\`--insecure\`, env \`EI_GATEWAY_INSECURE=1\`); it then checks
+nothing on \`/api\`, and accepts a websocket from a browser page only when the page's
+\`Origin\` is the gateway's own or one of \`--allowed-origins\`. \`/healthz\` and
+\`/readyz\` are always open (Kubernetes probes); \`/metrics\` is served on the ops port
+(\`--metrics-port\`, 8002 by default), not here.
 
 **Errors.** Every error is JSON: \`{"error": {"code", "message"}}\` (schema \`Error\`). Bad
-input is a 4xx, a Redis outage a 503, only a failure of the gateway itself a 500.
+input is a 4xx, a Redis outage a 503, only a failure of the gateway itself a 500, and no
+message carries a server path or a stack trace. A request the HTTP parser refuses gets
+400 \`request/malformed\`, 431 \`request/headers-too-large\` (over 16 KiB) or 408
+\`request/timeout\`, and the connection is closed.
 
 **Live results (websockets).** \`GET /ws\` (multiplexed; watches nothing until told) and
 \`GET /ws/streams/{id}\` (one stream) upgrade to a websocket. The gateway first sends
 \`{"type":"hello","streams":…}\`. A client of \`/ws\` sends JSON text
 \`{"op":"subscribe"|"unsubscribe","streams":["id",…]|"*"}\` and gets
-\`{"type":"subscribed","streams":…}\` back, or \`{"type":"error","code","message"}\`
-(schemas \`WsClientMessage\`, \`WsServerMessage\`). Each inferred frame of a watched stream
-then arrives as one **binary** message, the bytes the worker published, never re-encoded:
+\`{"type":"subscribed"|"unsubscribed","streams":…}\` back with what the message changed,
+or \`{"type":"error","code","message"}\` (schemas \`WsClientMessage\`, \`WsServerMessage\`).
+Each inferred frame of a watched stream then arrives as one **binary** message, the bytes
+the worker published, never re-encoded:
 
 | offset | size | field | |
 | --- | --- | --- | --- |
 ${EIR_LAYOUT.map((f) => `| ${f.offset} | ${f.size} | ${f.field} | ${f.value} |`).join('\n')}
 
 A client whose unsent bytes pass the gateway's bound (\`--max-buffered-bytes\`, 2 MiB by
-default) skips frames until it catches up; frames of one stream always arrive in order.
-Ping every 30 s; a client that misses a pong is dropped. Upgrades are refused with a JSON
-\`Error\` body: 400 bad stream id, 401 no token, 404 unknown path, 503 too many clients.
-The same is in \`x-websocket\` of the two websocket operations, as data.
+default) skips frames and answers until it catches up; frames of one stream always arrive
+in order. Ping every 30 s; a client that misses a pong is dropped. A client that watches
+more than \`--max-subscriptions\` stream ids (256 by default; \`"*"\` counts as one) or
+sends control messages faster than 8 a second (32 at once) is closed with code 1008. A
+message over 64 KiB is closed with 1009, bad UTF-8 with 1007. Upgrades are refused with a
+JSON \`Error\` body: 400 bad stream id or a target that is not a path, 401 no token, 403 Origin not
+allowed (no token), 404 unknown path, 429 too many clients from one IP address
+(\`--max-clients-per-ip\`), 503 too many clients (\`--max-clients\`). The same is in
+\`x-websocket\` of the two websocket operations, as data.
 `.trim();
 
 function websocketOperation(single: boolean): JsonObject {
@@ -166,12 +179,27 @@ function websocketOperation(single: boolean): JsonObject {
     ],
     responses: {
       '101': { description: 'Switching Protocols: the websocket is open.' },
-      ...(single ? { '400': error('Bad stream id; code `ws/400`.') } : {}),
+      ...(single
+        ? { '400': error('Bad stream id, or its percent-encoding malformed; code `ws/400`.') }
+        : {}),
       '401': error('No or wrong token; code `ws/401`.'),
-      '503': error('Too many websocket clients; code `ws/too-many-clients`.'),
+      '403': error(
+        'Gateway without a token: the page’s `Origin` is not allowed (`--allowed-origins`); code `ws/403`.',
+      ),
+      '429': error(
+        'Too many websocket clients from this IP address (`--max-clients-per-ip`); code `ws/too-many-clients-per-ip`.',
+      ),
+      '503': error('Too many websocket clients (`--max-clients`); code `ws/too-many-clients`.'),
     },
     'x-websocket': {
       perMessageDeflate: false,
+      maxMessageBytes: 64 * 1024,
+      closeCodes: {
+        '1007': 'A text message that is not UTF-8.',
+        '1008':
+          'A limit: more stream ids than `--max-subscriptions`, or control messages faster than 8 a second (32 at once).',
+        '1009': 'A message over 64 KiB.',
+      },
       clientMessages: single ? null : ref(idOf(clientMessageSchema)),
       serverTextMessages: ref(idOf(serverMessageSchema)),
       serverBinaryMessage: {
@@ -310,6 +338,8 @@ function buildDocument(): JsonObject {
           tags: ['operations'],
           operationId: 'healthz',
           summary: 'Liveness: the process answers',
+          description:
+            'Answers whether Redis is there or not, so a liveness probe does not restart the gateway in a loop during a Redis outage. Also on the ops port.',
           security: [],
           responses: { '200': body('Alive.', healthResponseSchema) },
         },
@@ -318,27 +348,12 @@ function buildDocument(): JsonObject {
         get: {
           tags: ['operations'],
           operationId: 'readyz',
-          summary: 'Readiness: Redis is connected',
+          summary: 'Readiness: Redis is connected and the relay subscribed',
+          description: 'Also on the ops port, there with `{"status"}` only.',
           security: [],
           responses: {
             '200': body('Ready.', readyResponseSchema),
             '503': body('Redis is not connected (yet).', readyResponseSchema),
-          },
-        },
-      },
-      '/metrics': {
-        get: {
-          tags: ['operations'],
-          operationId: 'metrics',
-          summary: 'Prometheus metrics',
-          description:
-            'Default process metrics and `ei_gateway_*`: websocket clients, frames sent and skipped, HTTP requests by status.',
-          security: [],
-          responses: {
-            '200': {
-              description: 'Prometheus text format 0.0.4.',
-              content: { 'text/plain': { schema: { type: 'string' } } },
-            },
           },
         },
       },

@@ -48,6 +48,9 @@ export const eventsQuerySchema = z.strictObject({ limit: limitSchema('events') }
 /** Every `code` an error body can carry; the HTTP status says the class. */
 export const ERROR_CODES = [
   'request/invalid',
+  'request/malformed',
+  'request/headers-too-large',
+  'request/timeout',
   'auth/unauthorized',
   'stream/not-found',
   'route/not-found',
@@ -55,9 +58,12 @@ export const ERROR_CODES = [
   'request/failed',
   'ws/400',
   'ws/401',
+  'ws/403',
   'ws/404',
   'ws/too-many-clients',
+  'ws/too-many-clients-per-ip',
 ] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const errorBodySchema = named(
   'Error',

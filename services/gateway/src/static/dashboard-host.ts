@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router } from 'express';
+import { HttpError } from '../http-error.js';
 
 /**
  * Serves the built dashboard: hashed assets cached for a year, index.html never cached,
@@ -22,12 +23,13 @@ export function dashboardHost(dashboardDir: string): Router {
   }
   router.use(
     '/assets',
-    express.static(join(dashboardDir, 'assets'), {
-      immutable: true,
-      maxAge: '365d',
-      fallthrough: false,
-    }),
+    express.static(join(dashboardDir, 'assets'), { immutable: true, maxAge: '365d' }),
   );
+  // A missing asset (or a method other than GET) is a JSON 404, never the page: a script
+  // tag given HTML fails without saying why.
+  router.use('/assets', () => {
+    throw new HttpError(404, 'route/not-found', 'no such asset');
+  });
   router.use(express.static(dashboardDir, { index: false, maxAge: 0 }));
   router.get(/^\/(?!api\/|ws|metrics|healthz|readyz).*/, (_request, response) => {
     response.setHeader('Cache-Control', 'no-cache');

@@ -24,6 +24,11 @@ export type ClientMessage = z.output<typeof clientMessageSchema>;
 const watchingSchema = z
   .union([z.literal('*'), z.array(streamIdSchema)])
   .describe('What the client watches now.');
+const changeSchema = z
+  .union([z.literal('*'), z.array(streamIdSchema)])
+  .describe(
+    '`"*"`, or the stream ids this message changed (ids already in that state are left out).',
+  );
 
 export const serverMessageSchema = z
   .discriminatedUnion('type', [
@@ -31,8 +36,11 @@ export const serverMessageSchema = z
       .object({ type: z.literal('hello'), streams: watchingSchema })
       .describe('First message on every connection.'),
     z
-      .object({ type: z.literal('subscribed'), streams: watchingSchema })
-      .describe('Answer to each valid subscribe or unsubscribe.'),
+      .object({ type: z.literal('subscribed'), streams: changeSchema })
+      .describe('Answer to a valid subscribe: what it added, not the whole set.'),
+    z
+      .object({ type: z.literal('unsubscribed'), streams: changeSchema })
+      .describe('Answer to a valid unsubscribe: what it removed.'),
     z
       .object({
         type: z.literal('error'),
@@ -41,7 +49,9 @@ export const serverMessageSchema = z
       })
       .describe('Answer to a message the relay cannot use; the connection stays open.'),
   ])
-  .describe('JSON text messages from the gateway.');
+  .describe(
+    'JSON text messages from the gateway. Like frames, they are skipped while the client’s unsent bytes are over the bound.',
+  );
 export type ServerMessage = z.output<typeof serverMessageSchema>;
 
 apiComponents.add(clientMessageSchema, { id: 'WsClientMessage' });
