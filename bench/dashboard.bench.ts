@@ -171,7 +171,7 @@ const publisher = setInterval(() => {
 
 /** The gateway's relay counters: frames it sent to the page, and skipped because the page lagged. */
 async function relayCounters(): Promise<{ sent: number; skipped: number }> {
-  const text = await (await fetch(`${platform.baseUrl}/metrics`)).text();
+  const text = await (await fetch(platform.metricsUrl)).text();
   const value = (name: string) =>
     Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   return {

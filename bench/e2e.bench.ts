@@ -68,7 +68,21 @@ const dir = await mkdtemp(join(tmpdir(), 'ei-bench-e2e-'));
 const gatewayPort = await freePort();
 const children = new Set<ChildProcess>();
 await writeConfig('latest', []);
-const gateway = start('gateway', ['gateway', '--port', String(gatewayPort)], configFile('latest'));
+// Without a token, on purpose: the bench's own client on loopback is its only reader.
+const gateway = start(
+  'gateway',
+  [
+    'gateway',
+    '--port',
+    String(gatewayPort),
+    '--host',
+    '127.0.0.1',
+    '--insecure',
+    '--metrics-port',
+    '0',
+  ],
+  configFile('latest'),
+);
 await untilHttp(`http://127.0.0.1:${gatewayPort}/healthz`);
 const redisPid = descendants(process.pid).find((pid) => commandLine(pid).includes('redis-server'))!;
 

@@ -51,6 +51,7 @@ const redis = createRedis({ url: server.url });
 await waitUntilReady(redis);
 const bus = new ResultBus({ redis });
 const port = await freePort();
+const metricsPort = await freePort();
 const children: ChildProcess[] = [];
 const gateway = spawn(
   process.execPath,
@@ -60,6 +61,8 @@ const gateway = spawn(
     'gateway',
     '--port',
     String(port),
+    '--metrics-port',
+    String(metricsPort),
     '--redis',
     server.url,
     '--token',
@@ -275,7 +278,7 @@ function result(
 }
 
 async function gatewayCounters(): Promise<{ sent: number; skipped: number }> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const value = (name: string): number => {
     const line = text.split('\n').find((l) => l.startsWith(`${name}{`));
     return line ? Number(line.split(' ').pop()) : 0;

@@ -38,6 +38,8 @@ export interface Platform {
   config: EiConfig;
   gateway: RunningGateway;
   baseUrl: string;
+  /** The gateway's /metrics, on its ops port. */
+  metricsUrl: string;
   token: string | undefined;
   /** Runs `ei <args>` from the TypeScript sources against this platform's Redis. */
   ei(args: string[]): ManagedProcess;
@@ -84,7 +86,10 @@ export async function startPlatform(options: { token?: string } = {}): Promise<P
         config,
         port,
         host: '127.0.0.1',
+        metricsPort: 0,
         apiToken: options.token,
+        // Without a token, on purpose: only this test's browser, on loopback, reads it.
+        insecure: options.token === undefined,
         dashboardDir: DIST_DIR,
       });
     gateway = await start(0);
@@ -95,6 +100,9 @@ export async function startPlatform(options: { token?: string } = {}): Promise<P
       config,
       gateway,
       baseUrl: `http://127.0.0.1:${port}`,
+      get metricsUrl() {
+        return `http://127.0.0.1:${platform.gateway.metricsPort}/metrics`;
+      },
       token: options.token,
       ei(args) {
         const managed = spawnEi(args, redisServer.url);

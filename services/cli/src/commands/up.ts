@@ -12,6 +12,8 @@ const DEFAULT_CONFIG = fileURLToPath(new URL('../../defaults/ei.yaml', import.me
 
 interface UpOptions extends ServiceOptions {
   port: string;
+  host: string;
+  token?: string;
   /** False with --no-build. */
   build: boolean;
 }
@@ -27,6 +29,17 @@ export function registerUpCommand(program: Command): void {
         .default('8080')
         .env('EI_GATEWAY_PORT'),
     )
+    .addOption(
+      new Option(
+        '--host <address>',
+        'gateway address: 127.0.0.1 serves this machine only, without a token; any other (0.0.0.0: every interface) needs a token, generated and printed in the URL unless --token gives one',
+      ).default('127.0.0.1'),
+    )
+    .addOption(
+      new Option('--token <token>', 'token of the gateway’s API and websockets').env(
+        'EI_API_TOKEN',
+      ),
+    )
     .option('--no-build', 'do not build the dashboard when it is missing (API only)');
   withServiceOptions(command).action(async (options: UpOptions) => {
     const configFile = resolve(options.config ?? DEFAULT_CONFIG);
@@ -41,6 +54,8 @@ export function registerUpCommand(program: Command): void {
       config,
       configFile,
       gatewayPort: Number(options.port),
+      gatewayHost: options.host,
+      apiToken: options.token || undefined,
       skipDashboardBuild: !options.build,
     });
     const admin = launched.adminPasswordFile

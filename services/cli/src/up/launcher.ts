@@ -19,6 +19,7 @@ import {
   type RedisConnectionOptions,
   type RedisUser,
 } from '@ei/core';
+import { gatewayAccess } from './gateway-access.js';
 import { LocalAutoscaler } from './local-autoscaler.js';
 import { findRedisServer, portInUse, preparePrivateRedis, redisReachable } from './local-redis.js';
 import { ProcessSupervisor } from './process-supervisor.js';
@@ -28,6 +29,13 @@ export interface LaunchOptions {
   /** Path of the config file, passed on to every child. */
   configFile: string;
   gatewayPort: number;
+  /**
+   * Address the gateway listens on. Default 127.0.0.1: this machine only, and then it
+   * serves without a token. Any other address needs one: `apiToken`, else a generated one.
+   */
+  gatewayHost?: string;
+  /** Token of the gateway's API and websockets. */
+  apiToken?: string;
   /** Skip building the dashboard (tests). */
   skipDashboardBuild?: boolean;
   /** Prefix lines go here; default stdout. */
@@ -38,6 +46,7 @@ export interface Launched {
   redisUrl: string;
   /** The private redis-server's admin password (user `admin`); none with a configured Redis. */
   adminPasswordFile: string | undefined;
+  /** The dashboard, with `?token=` when the gateway has a token `ei up` generated. */
   dashboardUrl: string;
   supervisor: ProcessSupervisor;
   autoscaler: LocalAutoscaler;
@@ -141,7 +150,25 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
 
     // 2. Gateway (serves the dashboard).
     if (!options.skipDashboardBuild) await buildDashboardIfNeeded(logger, options.write);
-    cli('gateway', ['gateway', '--port', String(options.gatewayPort)], credentials('gateway'));
+    const access = gatewayAccess({
+      host: options.gatewayHost,
+      port: options.gatewayPort,
+      apiToken: options.apiToken,
+    });
+    cli(
+      'gateway',
+      [
+        'gateway',
+        '--port',
+        String(options.gatewayPort),
+        '--host',
+        access.host,
+        '--metrics-port',
+        String(await freePort()),
+        ...access.args,
+      ],
+      { ...credentials('gateway'), ...access.env },
+    );
 
     // 3. Workers for the types the streams use.
     const typesInUse = [...new Set(config.streams.map((s) => s.type))];
@@ -206,7 +233,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     return {
       redisUrl,
       adminPasswordFile: connection === config.redis ? undefined : connection.passwordFile,
-      dashboardUrl: `http://localhost:${options.gatewayPort}/`,
+      dashboardUrl: `http://localhost:${options.gatewayPort}/${access.generatedToken ? `?token=${access.generatedToken}` : ''}`,
       supervisor,
       autoscaler,
       workers: (type) => running.get(type)?.length ?? 0,
