@@ -69,6 +69,8 @@ const SESSIONS_ADDRESS = '127.0.0.3';
 const LEAK =
   /ENOENT|EACCES|EISDIR|\/work\/|\/home\/|\/tmp\/|node_modules|\bat \S+ \(|\.[jt]s:\d+:\d+/;
 const KNOWN_CODES = new Set<string>(ERROR_CODES);
+/** `FC_SEED=<seed>` generates a failed run's inputs again (fast-check prints the seed). */
+const RUNS = { seed: Number(process.env.FC_SEED) || undefined };
 
 let redis: PrivateRedis;
 let client: Redis;
@@ -447,7 +449,7 @@ it('survives 10,000 generated hostile requests and upgrades, answering each with
               batch.forEach((c, i) => checkHttp(c, answers[i]!));
             },
           ),
-          { numRuns: 275, seed: Number(process.env.FC_SEED) || undefined },
+          { ...RUNS, numRuns: 275 },
         ),
       ),
       timed(
@@ -462,7 +464,7 @@ it('survives 10,000 generated hostile requests and upgrades, answering each with
               batch.forEach((r, i) => checkRaw(r, answers[i]!));
             },
           ),
-          { numRuns: 75 },
+          { ...RUNS, numRuns: 75 },
         ),
       ),
       timed(
@@ -477,7 +479,7 @@ it('survives 10,000 generated hostile requests and upgrades, answering each with
               batch.forEach((c, i) => checkUpgrade(c, answers[i]!));
             },
           ),
-          { numRuns: 110 },
+          { ...RUNS, numRuns: 110 },
         ),
       ),
       timed(
@@ -492,7 +494,7 @@ it('survives 10,000 generated hostile requests and upgrades, answering each with
               await Promise.all(batch.map(session));
             },
           ),
-          { numRuns: 40 },
+          { ...RUNS, numRuns: 40 },
         ),
       ),
     ]);
