@@ -53,7 +53,9 @@ import { clientMessageSchema, serverMessageSchema } from './ws/ws-messages.js';
 const TOKEN = 'hostile-suite-token';
 /** Paused websocket readers subscribed to every stream while results flood in. */
 const PAUSED_READERS = 20;
-const SLOW_READERS = 10;
+const SLOW_READERS = 4;
+/** Frames of 56 KB that pass a paused reader's 2 MiB bound and its socket buffers. */
+const FILL_FRAMES = 150;
 /**
  * The RSS bound: the process at rest, plus the most a paused reader may cost (the send
  * buffer bound, `--max-buffered-bytes`, and one frame over it) for each reader, plus
@@ -410,7 +412,8 @@ function flood(): { stop(): Promise<number> } {
     while (running) {
       await bus.publish(sampleResult(`flood-${published % 8}`, published), jpeg);
       published += 1;
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Enough at first to fill every paused reader's buffers, then a steady trickle.
+      await new Promise((resolve) => setTimeout(resolve, published < FILL_FRAMES ? 0 : 50));
     }
   })();
   return {

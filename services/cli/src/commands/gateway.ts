@@ -87,7 +87,7 @@ export function registerGatewayCommand(program: Command): void {
     .addOption(
       new Option(
         '--max-buffered-bytes <n>',
-        'unsent bytes per websocket client before it skips frames',
+        'unsent bytes per websocket client before frames and answers to it are skipped',
       )
         .default(String(d.maxWsBufferedBytes))
         .env('EI_WS_MAX_BUFFERED_BYTES'),
