@@ -53,7 +53,9 @@ COPY --from=build /app/services ./services
 COPY --from=build /app/dashboard/dist ./dashboard/dist
 # A numeric user, so Kubernetes can verify runAsNonRoot.
 USER 10001:10001
-EXPOSE 8080
+# 8080: API, websockets, dashboard, probes. 8002: /metrics and the probes (the ops port).
+EXPOSE 8080 8002
+# It starts only with a token (EI_API_TOKEN, from a Secret) or EI_GATEWAY_INSECURE=1.
 # node is PID 1: the CLI handles SIGTERM itself (finishes work in hand, then exits).
 ENTRYPOINT ["node", "--single-threaded-gc", "/app/services/cli/bin/ei.js"]
 CMD ["gateway", "--port", "8080"]
