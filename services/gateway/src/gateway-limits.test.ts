@@ -10,7 +10,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedis, parseConfig, ResultBus, waitUntilReady, type Redis } from '@ei/core';
-import { type PrivateRedis, sampleJpeg, startPrivateRedis, waitFor } from '@ei/core/testing';
+import {
+  type PrivateRedis,
+  sampleJpeg,
+  startPrivateRedis,
+  waitFor,
+  sampleResult,
+} from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayOptions, type RunningGateway } from './gateway-server.js';
 import {
@@ -19,7 +25,6 @@ import {
   parseRawResponse,
   rawExchange,
   refusedUpgrade,
-  sampleResult,
 } from './testing/gateway-clients.js';
 
 const TOKEN = 'limits-token';

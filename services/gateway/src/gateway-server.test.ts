@@ -12,11 +12,17 @@ import {
   type InferenceResult,
   type Redis,
 } from '@ei/core';
-import { type PrivateRedis, sampleJpeg, startPrivateRedis, waitFor } from '@ei/core/testing';
+import {
+  type PrivateRedis,
+  sampleJpeg,
+  startPrivateRedis,
+  waitFor,
+  sampleResult,
+} from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startGateway, type RunningGateway } from './gateway-server.js';
-import { metricValue as metricOf, sampleResult } from './testing/gateway-clients.js';
+import { metricValue as metricOf } from './testing/gateway-clients.js';
 
 let server: PrivateRedis;
 let redis: Redis;

@@ -10,10 +10,11 @@ import {
   startPrivateRedis,
   waitFor,
   type PrivateRedis,
+  sampleResult,
 } from '@ei/core/testing';
 import { afterAll, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from './gateway-server.js';
-import { openSocket, sampleResult } from './testing/gateway-clients.js';
+import { openSocket } from './testing/gateway-clients.js';
 
 let gateway: RunningGateway | undefined;
 let redis: PrivateRedis | undefined;

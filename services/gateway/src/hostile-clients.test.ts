@@ -24,18 +24,14 @@ import {
   startPrivateRedis,
   waitFor,
   type PrivateRedis,
+  sampleResult,
 } from '@ei/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { GATEWAY_DEFAULTS } from './gateway-defaults.js';
 import { ERROR_CODES } from './routes/api-schemas.js';
-import {
-  metricValue,
-  openSocket,
-  sampleResult,
-  type OpenSocket,
-} from './testing/gateway-clients.js';
+import { metricValue, openSocket, type OpenSocket } from './testing/gateway-clients.js';
 import { startGatewayProcess, type GatewayProcess } from './testing/gateway-process.js';
 import {
   controlMessage,

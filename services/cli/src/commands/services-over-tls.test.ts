@@ -79,7 +79,13 @@ describe('producer → worker → gateway over rediss://', () => {
   it('carries frames and results with a test CA, each service as its own user', async () => {
     expect(redis.url).toMatch(/^rediss:\/\//);
     const port = await freePort();
-    const gateway = await service('gateway', ['gateway', '--port', String(port)]);
+    const gateway = await service('gateway', [
+      'gateway',
+      '--port',
+      String(port),
+      '--metrics-port',
+      '0',
+    ]);
     const worker = await service('worker', ['worker', '--type', 'people', '--metrics-port', '0']);
     const producer = await service('producer', [
       ...['produce', '--source', CLIP, '--type', 'people', '--name', 'tls-cam'],

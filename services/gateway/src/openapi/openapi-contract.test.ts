@@ -21,13 +21,18 @@ import {
   type InferenceResult,
   type Redis,
 } from '@ei/core';
-import { type PrivateRedis, sampleJpeg, startPrivateRedis, waitFor } from '@ei/core/testing';
+import {
+  type PrivateRedis,
+  sampleJpeg,
+  startPrivateRedis,
+  waitFor,
+  sampleResult,
+} from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../gateway-server.js';
 import {
   openSocket,
   refusedUpgrade as refused,
-  sampleResult,
   type OpenSocket,
 } from '../testing/gateway-clients.js';
 import { EIR_LAYOUT } from './openapi-document.js';

@@ -1,5 +1,4 @@
 import { connect } from 'node:net';
-import type { InferenceResult } from '@ei/core';
 import { waitFor } from '@ei/core/testing';
 import { WebSocket, type ClientOptions } from 'ws';
 
@@ -112,23 +111,4 @@ export async function metricValue(
     .split('\n')
     .find((l) => l.startsWith(`${name}{`) && wanted.every((pair) => l.includes(pair)));
   return line ? Number(line.split(' ').pop()) : 0;
-}
-
-/** A plausible result of one frame, for tests that publish on the result bus. */
-export function sampleResult(streamId: string, seq: number): InferenceResult {
-  const now = Date.now();
-  return {
-    streamId,
-    type: 'people',
-    seq,
-    captureTs: now - 70,
-    dequeuedTs: now - 60,
-    publishedTs: now,
-    width: 640,
-    height: 480,
-    detections: [{ label: 'person', classId: 0, score: 0.9, box: [0.1, 0.2, 0.3, 0.4] }],
-    timings: { queueWaitMs: 10, preprocessMs: 2, inferenceMs: 40, postprocessMs: 1 },
-    model: { name: 'nanodet', version: '1', sha256: 'a'.repeat(64) },
-    workerId: 'w1',
-  };
 }
