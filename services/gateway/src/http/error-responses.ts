@@ -57,12 +57,17 @@ export function jsonErrorHandler({ logger, redisReady }: ErrorHandlerOptions): E
   };
 }
 
-const SOCKET_ANSWER_TIMEOUT_MS = 5000;
+/** How long an answered socket is kept for the client to read the answer and close. */
+const LINGER_MS = 2000;
+/** Sockets already answered: node reports a bad request again for each later chunk. */
+const answered = new WeakSet<Duplex>();
 
 /**
  * Answers on a raw socket (a websocket upgrade, a request node could not parse) and
- * closes it once the answer is written, so a client that never closes its side holds no
- * file descriptor.
+ * closes it. The close lingers (RFC 9112, 9.6): what the client still sends is read and
+ * dropped until it closes its side, or for 2 s at most, because closing a socket with
+ * unread input resets the connection, and a reset can make the client lose the answer it
+ * has not read yet.
  */
 export function answerSocket(
   socket: Duplex,
@@ -71,16 +76,18 @@ export function answerSocket(
   message: string,
   { withBody = true }: { withBody?: boolean } = {},
 ): void {
+  if (answered.has(socket)) return;
+  answered.add(socket);
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   const body = withBody ? errorJson(code, message) : '';
-  // A client that does not read even this much is cut off after a while.
-  const timer = setTimeout(() => socket.destroy(), SOCKET_ANSWER_TIMEOUT_MS).unref();
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
   socket.once('close', () => clearTimeout(timer));
-  socket.once('finish', () => socket.destroy());
+  socket.once('end', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+  socket.resume();
 }
