@@ -25,9 +25,10 @@ import { dashboardHost } from './static/dashboard-host.js';
 import { LiveRelay } from './ws/live-relay.js';
 import { websocketUpgrades } from './ws/websocket-upgrades.js';
 
+/** Unset limits and ports take GATEWAY_DEFAULTS (gateway-defaults.ts). */
 export interface GatewayOptions {
   config: EiConfig;
-  /** 0 picks a free port. Default 8080. */
+  /** 0 picks a free port. */
   port?: number;
   host?: string;
   /** Every API call and websocket needs `Authorization: Bearer <token>` (or `?token=` for websockets). */
@@ -44,13 +45,13 @@ export interface GatewayOptions {
   allowedOrigins?: readonly string[];
   /** Port of /metrics, /healthz and /readyz for Prometheus and probes; 0 picks a free one. Default: none. */
   metricsPort?: number;
-  /** Default 500. */
+  /** Websocket clients at once. */
   maxWsClients?: number;
-  /** Default 50. */
+  /** Websocket clients at once from one IP address. */
   maxWsClientsPerIp?: number;
-  /** Unsent bytes per websocket client before it skips frames. Default 2 MiB. */
+  /** Unsent bytes per websocket client before frames and answers to it are skipped. */
   maxWsBufferedBytes?: number;
-  /** Stream ids one websocket client may watch. Default 256. */
+  /** Stream ids one websocket client may watch. */
   maxWsSubscriptions?: number;
   /** Built dashboard to serve. Default dashboard/dist of the repository. */
   dashboardDir?: string;
@@ -169,7 +170,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw new HttpError(
       404,
       'route/not-found',
-      'metrics are served on the ops port (--metrics-port, 8002 by default), not here',
+      'metrics are served on the ops port (--metrics-port), not here',
     );
   });
   app.use('/api', (request: Request, _response: Response, next: NextFunction) => {

@@ -15,6 +15,8 @@ import {
   streamsResponseSchema,
   typesResponseSchema,
 } from '../routes/api-schemas.js';
+import { GATEWAY_DEFAULTS } from '../gateway-defaults.js';
+import { WS_FIXED_LIMITS } from '../ws/live-relay.js';
 import { clientMessageSchema, serverMessageSchema } from '../ws/ws-messages.js';
 
 /**
@@ -114,7 +116,7 @@ runs only when told so (\`--insecure\`, env \`EI_GATEWAY_INSECURE=1\`); it then 
 nothing on \`/api\`, and accepts a websocket from a browser page only when the page's
 \`Origin\` is the gateway's own or one of \`--allowed-origins\`. \`/healthz\` and
 \`/readyz\` are always open (Kubernetes probes); \`/metrics\` is served on the ops port
-(\`--metrics-port\`, 8002 by default), not here.
+(\`--metrics-port\`, ${GATEWAY_DEFAULTS.metricsPort} by default), not here.
 
 **Errors.** Every error is JSON: \`{"error": {"code", "message"}}\` (schema \`Error\`). Bad
 input is a 4xx, a Redis outage a 503, only a failure of the gateway itself a 500, and no
@@ -135,12 +137,12 @@ the worker published, never re-encoded:
 | --- | --- | --- | --- |
 ${EIR_LAYOUT.map((f) => `| ${f.offset} | ${f.size} | ${f.field} | ${f.value} |`).join('\n')}
 
-A client whose unsent bytes pass the gateway's bound (\`--max-buffered-bytes\`, 2 MiB by
+A client whose unsent bytes pass the gateway's bound (\`--max-buffered-bytes\`, ${GATEWAY_DEFAULTS.maxWsBufferedBytes / 2 ** 20} MiB by
 default) skips frames and answers until it catches up; frames of one stream always arrive
 in order. Ping every 30 s; a client that misses a pong is dropped. A client that watches
-more than \`--max-subscriptions\` stream ids (256 by default; \`"*"\` counts as one) or
-sends control messages faster than 8 a second (32 at once) is closed with code 1008. A
-message over 64 KiB is closed with 1009, bad UTF-8 with 1007. Upgrades are refused with a
+more than \`--max-subscriptions\` stream ids (${GATEWAY_DEFAULTS.maxWsSubscriptions} by default; \`"*"\` counts as one) or
+sends control messages faster than ${WS_FIXED_LIMITS.controlPerSecond} a second (${WS_FIXED_LIMITS.controlBurst} at once) is closed with code 1008. A
+message over ${WS_FIXED_LIMITS.maxMessageBytes / 1024} KiB is closed with 1009, bad UTF-8 with 1007. Upgrades are refused with a
 JSON \`Error\` body: 400 bad stream id or a target that is not a path, 401 no token, 403 Origin not
 allowed (no token), 404 unknown path, 429 too many clients from one IP address
 (\`--max-clients-per-ip\`), 503 too many clients (\`--max-clients\`). The same is in
@@ -193,12 +195,11 @@ function websocketOperation(single: boolean): JsonObject {
     },
     'x-websocket': {
       perMessageDeflate: false,
-      maxMessageBytes: 64 * 1024,
+      maxMessageBytes: WS_FIXED_LIMITS.maxMessageBytes,
       closeCodes: {
         '1007': 'A text message that is not UTF-8.',
-        '1008':
-          'A limit: more stream ids than `--max-subscriptions`, or control messages faster than 8 a second (32 at once).',
-        '1009': 'A message over 64 KiB.',
+        '1008': `A limit: more stream ids than \`--max-subscriptions\`, or control messages faster than ${WS_FIXED_LIMITS.controlPerSecond} a second (${WS_FIXED_LIMITS.controlBurst} at once).`,
+        '1009': `A message over ${WS_FIXED_LIMITS.maxMessageBytes / 1024} KiB.`,
       },
       clientMessages: single ? null : ref(idOf(clientMessageSchema)),
       serverTextMessages: ref(idOf(serverMessageSchema)),

@@ -34,17 +34,21 @@ interface Client {
   dropped: boolean;
 }
 
-const MAX_CONTROL_MESSAGE_BYTES = 64 * 1024;
+/** Limits of every websocket client that no option changes (docs/api.md lists them). */
+export const WS_FIXED_LIMITS = {
+  /** A larger message is closed with 1009 by ws. */
+  maxMessageBytes: 64 * 1024,
+  /**
+   * Control messages a client may send in a burst, and per second after it. The dashboard
+   * sends one every 15 s and two per change of view; a client far above this is a loop or
+   * a flood, and each message costs a JSON parse and a validation.
+   */
+  controlBurst: 32,
+  controlPerSecond: 8,
+} as const;
 /** RFC 6455 close code of a policy violation: a limit the client went over. */
 const POLICY_VIOLATION = 1008;
 const CLOSE_HANDSHAKE_MS = 2000;
-/**
- * Control messages a client may send in a burst, and per second after it. The dashboard
- * sends one every 15 s and two per change of view; a client far above this is a loop or
- * a flood, and each message costs a JSON parse and a validation.
- */
-const CONTROL_BURST = 32;
-const CONTROL_PER_SECOND = 8;
 /** Options of every result send, allocated once: binary, never compressed. */
 const BINARY = { binary: true, compress: false } as const;
 
@@ -69,7 +73,7 @@ export class LiveRelay {
   constructor(private readonly options: LiveRelayOptions) {
     this.server = new WebSocketServer({
       noServer: true,
-      maxPayload: MAX_CONTROL_MESSAGE_BYTES,
+      maxPayload: WS_FIXED_LIMITS.maxMessageBytes,
       perMessageDeflate: false,
     });
   }
@@ -151,7 +155,7 @@ export class LiveRelay {
       streams,
       alive: true,
       address,
-      budget: new MessageBudget(CONTROL_BURST, CONTROL_PER_SECOND),
+      budget: new MessageBudget(WS_FIXED_LIMITS.controlBurst, WS_FIXED_LIMITS.controlPerSecond),
       dropped: false,
     };
     this.clients.add(client);
@@ -209,7 +213,7 @@ export class LiveRelay {
       return this.drop(
         client,
         'message-rate',
-        `too many control messages (at most ${CONTROL_PER_SECOND} a second)`,
+        `too many control messages (at most ${WS_FIXED_LIMITS.controlPerSecond} a second)`,
       );
     }
     if (isBinary) {
