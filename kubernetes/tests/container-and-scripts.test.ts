@@ -84,9 +84,11 @@ describe.skipIf(!kubectl)('tools/gen-k8s-yaml.sh', () => {
         objects
           .flatMap(
             (o) =>
-              JSON.stringify(o).match(/"(secretName|name)":"ei-(redis|gateway)-[a-z-]+"/g) ?? [],
+              JSON.stringify(o).match(
+                /"(secretName|secretKeyRef":\{"name)":"ei-(redis|gateway)-[a-z-]+"/g,
+              ) ?? [],
           )
-          .map((m) => m.split('"')[3]!),
+          .map((m) => m.split('"').at(-2)!),
       );
       for (const name of mounted) expect(byName.has(name), name).toBe(true);
       for (const user of ['producer', 'worker', 'gateway', 'admin']) {

@@ -197,7 +197,12 @@ beforeAll(async () => {
     port: await freePort(),
     log: '',
   };
-  ei(gateway, ['gateway', '--port', String(gateway.port)], env);
+  // Prometheus scrapes the gateway's ops port; its API port needs a token, as on a cluster.
+  ei(
+    gateway,
+    ['gateway', '--port', String(await freePort()), '--metrics-port', String(gateway.port)],
+    { ...env, EI_API_TOKEN: 'live-metrics-token' },
+  );
 
   // kube-state-metrics' two series for the EiWorkersNotReady alert, as it would serve them
   // for the worker Deployment above: there is no cluster to read them from.
