@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import {
@@ -188,9 +188,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use((_request: Request, _response: Response, next: NextFunction) =>
     next(new HttpError(404, 'route/not-found', 'not found')),
   );
-  app.use(jsonErrorHandler({ logger, redisReady: () => redis.status === 'ready' }));
+  const answerError = jsonErrorHandler({ logger, redisReady: () => redis.status === 'ready' });
+  app.use(answerError);
 
-  const server = createServer(app);
+  // Express's own final handler answers in HTML a request its router cannot place (a
+  // target such as `//#@?%20=` has no path it can match): ours answers in JSON.
+  const handle = app as unknown as (
+    request: IncomingMessage,
+    response: ServerResponse,
+    finalHandler: (error?: unknown) => void,
+  ) => void;
+  const server = createServer((request, response) =>
+    handle(request, response, (error?: unknown) =>
+      answerError(
+        error ?? new HttpError(404, 'route/not-found', 'not found'),
+        // Express has made them its own Request and Response by the time it gives up.
+        request as unknown as Request,
+        response as unknown as Response,
+        () => undefined,
+      ),
+    ),
+  );
   server.on(
     'upgrade',
     websocketUpgrades({ relay, metrics: gatewayMetrics, logger, apiToken, origins }),
