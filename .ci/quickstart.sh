@@ -27,11 +27,13 @@ case "$command" in
 esac
 
 pinned="$(node -p "require('$repo/package.json').packageManager.replace(/^pnpm@/, '')")"
-newest="$(npm view 'pnpm@10' version --json | node -e '
+# The registry lists versions in publication order, not by number: sort them.
+versions_of_10="$(cd "$work" && npm view 'pnpm@10' version --json | node -e '
   const v = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  const list = (Array.isArray(v) ? v : [v]).filter((x) => !x.includes("-"));
-  console.log(list.join(" "));')"
-read -r -a versions <<<"$newest"
+  const key = (s) => s.split(".").map((n) => n.padStart(6, "0")).join(".");
+  const list = (Array.isArray(v) ? v : [v]).filter((x) => /^\d+\.\d+\.\d+$/.test(x));
+  console.log(list.sort((a, b) => key(a).localeCompare(key(b))).join(" "));')"
+read -r -a versions <<<"$versions_of_10"
 want="${versions[-1]}"
 if [ "$want" = "$pinned" ]; then
   want="${versions[-2]}"
