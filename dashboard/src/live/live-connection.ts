@@ -1,5 +1,9 @@
-import { decodeResultMessage, type InferenceResult } from '@ei/core/browser';
-import { Backoff, type BackoffOptions } from './backoff';
+import {
+  Backoff,
+  decodeResultMessage,
+  type BackoffOptions,
+  type InferenceResult,
+} from '@ei/core/browser';
 
 export type ConnectionState = 'connecting' | 'open' | 'waiting' | 'paused';
 

@@ -14,6 +14,7 @@ export {
   ResultDecodeError,
   RESULT_VERSION,
 } from './results/result-codec.js';
+export { Backoff, type BackoffOptions } from './time/backoff.js';
 export type { PlatformEvent } from './events/event-log.js';
 export type { StreamInfo, StreamState } from './registry/stream-registry.js';
 export type { WorkerStatus } from './registry/worker-registry.js';

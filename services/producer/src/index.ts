@@ -30,4 +30,3 @@ export {
 export { captureArgs, type CaptureArgsOptions } from './ffmpeg/capture-args.js';
 export { classifySource, type SourceKind } from './source/source-kind.js';
 export { SourceError } from './source/source-error.js';
-export { Backoff, type BackoffOptions } from './source/backoff.js';

@@ -1,10 +1,13 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  Backoff,
+  CONFIG_DEFAULTS,
   FrameEncodeError,
   RateMeter,
   ThrottledLog,
   maskCredentials,
+  type BackoffOptions,
   type Frame,
   type FrameQueue,
   type PushOutcome,
@@ -21,8 +24,10 @@ import {
   type LocalDropReason,
   type ProducerMetrics,
 } from './metrics/producer-metrics.js';
-import { Backoff, type BackoffOptions } from './source/backoff.js';
 import { classifySource, type SourceKind } from './source/source-kind.js';
+
+/** A camera that keeps failing is retried at least this often (500 ms doubling up to it). */
+const CAPTURE_RETRY_MAX_MS = 30_000;
 
 /** One stream to produce; the shape of a `streams[]` entry of the configuration. */
 export interface ProducedStreamConfig {
@@ -43,7 +48,7 @@ export interface StreamProducerOptions {
   logger: Logger;
   /** See `locateFfmpeg`. */
   ffmpegPath: string;
-  /** Registry heartbeat period (`registry.heartbeatMs`). Default 2000 ms. */
+  /** Registry heartbeat period. Default: the config's `registry.heartbeatMs`. */
   heartbeatMs?: number;
   /** Delays between capture attempts. Default 500 ms doubling up to 30 s. */
   backoff?: BackoffOptions;
@@ -130,7 +135,7 @@ export class StreamProducer {
     this.kind = classifySource(options.stream.source);
     this.logger = options.logger.child({ stream: options.stream.name });
     this.throttled = new ThrottledLog(this.logger);
-    this.backoff = new Backoff(options.backoff);
+    this.backoff = new Backoff({ maxMs: CAPTURE_RETRY_MAX_MS, ...options.backoff });
     this.lossless = options.queue.policy === 'lossless';
     this.maxInFlight = options.maxInFlight ?? 2;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
@@ -184,7 +189,7 @@ export class StreamProducer {
         frames: 0,
         reconnects: 0,
       },
-      this.options.heartbeatMs ?? 2000,
+      this.options.heartbeatMs ?? CONFIG_DEFAULTS.registry.heartbeatMs,
       (error) => {
         this.options.metrics.core.errors.inc({ kind: 'redis' });
         this.throttled.warn(

@@ -22,7 +22,10 @@ function alive(pid: number): boolean {
 describe('ProcessSupervisor', () => {
   it('prefixes output, restarts a crashed child with backoff, and stops everything', async () => {
     const lines: string[] = [];
-    const supervisor = new ProcessSupervisor({ write: (l) => lines.push(l), initialBackoffMs: 50 });
+    const supervisor = new ProcessSupervisor({
+      write: (l) => lines.push(l),
+      backoff: { initialMs: 50 },
+    });
     // Crashes right away on its first two lives, then stays up.
     const script = `
       const fs = require('fs'); const f = process.env.COUNT_FILE;
@@ -69,7 +72,7 @@ describe('ProcessSupervisor', () => {
     const crashes: string[] = [];
     const supervisor = new ProcessSupervisor({
       write: (l) => lines.push(l),
-      initialBackoffMs: 50,
+      backoff: { initialMs: 50 },
       onCrash: (name) => crashes.push(name),
     });
     supervisor.start({ name: 'file', command: node, args: ['-e', 'console.log("done")'] });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { Backoff, type BackoffOptions } from '@ei/core';
 
 export interface ChildSpec {
   /** Unique name, also the log prefix (`worker:people#2`). */
@@ -17,9 +18,8 @@ export interface ChildSpec {
 export interface SupervisorOptions {
   /** Where prefixed log lines go. Default: stdout. */
   write?: (line: string) => void;
-  /** First restart delay; doubles per crash up to `maxBackoffMs`. Default 500 ms. */
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
+  /** Restart delays: `Backoff`'s defaults (500 ms doubling up to 10 s), without jitter. */
+  backoff?: BackoffOptions;
   /** A child that ran this long is healthy again: its backoff resets. Default 30 s. */
   healthyAfterMs?: number;
   /** How long a child gets after SIGTERM before SIGKILL. Default 5 s. */
@@ -31,7 +31,7 @@ export interface SupervisorOptions {
 interface Supervised {
   spec: ChildSpec;
   process: ChildProcess | undefined;
-  backoffMs: number;
+  backoff: Backoff;
   startedAt: number;
   restarts: number;
   restartTimer: NodeJS.Timeout | undefined;
@@ -53,8 +53,7 @@ export class ProcessSupervisor {
   constructor(options: SupervisorOptions = {}) {
     this.options = {
       write: options.write ?? ((line) => process.stdout.write(line + '\n')),
-      initialBackoffMs: options.initialBackoffMs ?? 500,
-      maxBackoffMs: options.maxBackoffMs ?? 10_000,
+      backoff: { jitter: 0, ...options.backoff },
       healthyAfterMs: options.healthyAfterMs ?? 30_000,
       stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
       onCrash: options.onCrash,
@@ -67,7 +66,7 @@ export class ProcessSupervisor {
     const entry: Supervised = {
       spec,
       process: undefined,
-      backoffMs: this.options.initialBackoffMs,
+      backoff: new Backoff(this.options.backoff),
       startedAt: 0,
       restarts: 0,
       restartTimer: undefined,
@@ -133,10 +132,8 @@ export class ProcessSupervisor {
         return;
       }
       this.options.onCrash?.(spec.name, code, signal);
-      if (Date.now() - entry.startedAt >= this.options.healthyAfterMs)
-        entry.backoffMs = this.options.initialBackoffMs;
-      const delay = entry.backoffMs;
-      entry.backoffMs = Math.min(entry.backoffMs * 2, this.options.maxBackoffMs);
+      if (Date.now() - entry.startedAt >= this.options.healthyAfterMs) entry.backoff.reset();
+      const delay = entry.backoff.next();
       this.options.write(
         `${prefix} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`,
       );

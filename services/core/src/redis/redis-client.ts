@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigError } from '../config/config-error.js';
 import { maskCredentials } from '../secrets/mask-credentials.js';
+import { Backoff } from '../time/backoff.js';
 
 export type { Redis } from 'ioredis';
 
@@ -42,7 +43,7 @@ export function createRedis(
   options: CreateRedisOptions = {},
 ): Redis {
   const role = options.role ?? 'command';
-  const maxBackoffMs = options.maxBackoffMs ?? 2000;
+  const reconnect = new Backoff({ initialMs: 50, maxMs: options.maxBackoffMs ?? 2000, jitter: 0 });
   const url = new URL(connection.url);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new TypeError(
@@ -58,7 +59,7 @@ export function createRedis(
     enableReadyCheck: false,
     // CLIENT SETINFO (Redis 7.2+): not granted either, and not needed.
     disableClientInfo: true,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxBackoffMs),
+    retryStrategy: (attempt) => reconnect.delay(attempt),
     // A blocked or subscribed connection must survive outages; the command connection
     // reports errors quickly so callers can count and skip instead of waiting.
     maxRetriesPerRequest: role === 'command' ? 1 : null,

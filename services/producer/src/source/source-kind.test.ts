@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_CLIP } from '../testing/fixtures.js';
-import { Backoff } from './backoff.js';
 import { SourceError } from './source-error.js';
 import { classifySource } from './source-kind.js';
 
@@ -26,25 +25,5 @@ describe('classifySource', () => {
       expect(() => classifySource(source), source).toThrow(SourceError);
       expect(() => classifySource(source), source).toThrow(message);
     }
-  });
-});
-
-describe('Backoff', () => {
-  it('doubles from the initial delay up to the cap and starts over after reset', () => {
-    const backoff = new Backoff({ initialMs: 100, maxMs: 1000, jitter: 0 });
-    expect(Array.from({ length: 7 }, () => backoff.next())).toEqual([
-      100, 200, 400, 800, 1000, 1000, 1000,
-    ]);
-    backoff.reset();
-    expect(backoff.next()).toBe(100);
-  });
-
-  it('spreads delays by the jitter fraction without passing the cap', () => {
-    const low = new Backoff({ initialMs: 1000, maxMs: 4000, jitter: 0.5 }, () => 0);
-    const high = new Backoff({ initialMs: 1000, maxMs: 4000, jitter: 0.5 }, () => 0.999_999);
-    expect(low.next()).toBe(500);
-    expect(high.next()).toBe(1500);
-    for (let i = 0; i < 5; i++) expect(high.next()).toBeLessThanOrEqual(4000);
-    expect(() => new Backoff({ initialMs: 10, maxMs: 5 })).toThrow(RangeError);
   });
 });
