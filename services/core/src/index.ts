@@ -19,6 +19,7 @@ export type {
   QueuePolicy,
   StreamConfig,
 } from './config/config-schema.js';
+export { CONFIG_DEFAULTS, DEFAULT_PORTS } from './config/defaults.js';
 export { ConfigError } from './config/config-error.js';
 export { loadConfig, parseConfig, type LoadConfigOptions } from './config/load-config.js';
 export { ENV_OVERRIDES, type EnvOverride } from './config/env-overrides.js';

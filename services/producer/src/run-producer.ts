@@ -4,6 +4,7 @@ import {
   createLogger,
   createMetrics,
   createRedis,
+  DEFAULT_PORTS,
   FrameQueue,
   maskCredentials,
   startOpsServer,
@@ -25,7 +26,7 @@ export interface RunProducerOptions {
   streams?: ProducedStreamConfig[];
   /** Replaces the queue policy of the streams' types (e.g. `lossless` for offline files). */
   policy?: QueuePolicy;
-  /** Port of /metrics, /healthz, /readyz; 0 picks a free one; `false` serves none. Default 8001. */
+  /** Port of /metrics, /healthz, /readyz; 0 picks a free one; `false` serves none. Default `DEFAULT_PORTS.producerMetrics`. */
   metricsPort?: number | false;
   /** ffmpeg binary; see `locateFfmpeg` for the default search. */
   ffmpegPath?: string;
@@ -117,7 +118,7 @@ export async function runProducer(options: RunProducerOptions): Promise<void> {
       logger.debug({ err: error.message }, 'redis connection error'),
     );
 
-    const metricsPort = options.metricsPort ?? 8001;
+    const metricsPort = options.metricsPort ?? DEFAULT_PORTS.producerMetrics;
     if (metricsPort !== false) {
       opsServer = await startOpsServer({
         port: metricsPort,

@@ -5,6 +5,7 @@ import {
   createLogger,
   createMetrics,
   createRedis,
+  DEFAULT_PORTS,
   startOpsServer,
   type EiConfig,
   type Logger,
@@ -17,7 +18,7 @@ export interface RunWorkerOptions {
   type: string;
   /** Loads the type's model; throws with a clear message when it is missing or corrupt. */
   loadModel: (config: EiConfig, type: string, logger: Logger) => Promise<Detector>;
-  /** Port of /metrics, /healthz, /readyz. Default 8000. */
+  /** Port of /metrics, /healthz, /readyz. Default `DEFAULT_PORTS.workerMetrics`. */
   metricsPort?: number;
   workerId?: string;
 }
@@ -62,7 +63,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   // Probes answer from the start (not ready while the model loads; alive meanwhile).
   const probes = { ready: (): boolean => false, healthy: (): boolean => true };
   const opsServer = await startOpsServer({
-    port: options.metricsPort ?? 8000,
+    port: options.metricsPort ?? DEFAULT_PORTS.workerMetrics,
     registry: metrics.registry,
     isReady: () => probes.ready(),
     isHealthy: () => probes.healthy(),

@@ -1,4 +1,4 @@
-import { createLogger, queuePolicySchema, type QueuePolicy } from '@ei/core';
+import { createLogger, DEFAULT_PORTS, queuePolicySchema, type QueuePolicy } from '@ei/core';
 import type { ProducedStreamConfig } from '@ei/producer';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CliError } from '../shared/cli-error.js';
@@ -68,7 +68,7 @@ export function registerProduceCommand(program: Command): Command {
         '--metrics-port <port>',
         'port of /metrics, /healthz and /readyz (0: any free port)',
       )
-        .default(8001)
+        .default(DEFAULT_PORTS.producerMetrics)
         .argParser(port),
     )
     .option('--no-metrics', 'serve no /metrics endpoint')

@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_PORTS } from '@ei/core';
 import { Option, type Command } from 'commander';
 import { launch } from '../up/launcher.js';
 import {
@@ -26,7 +27,7 @@ export function registerUpCommand(program: Command): void {
     )
     .addOption(
       new Option('-p, --port <port>', 'gateway and dashboard HTTP port')
-        .default('8080')
+        .default(String(DEFAULT_PORTS.gateway))
         .env('EI_GATEWAY_PORT'),
     )
     .addOption(

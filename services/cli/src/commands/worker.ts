@@ -1,4 +1,5 @@
 import { defaultModelsDirectory } from '@ei/models';
+import { DEFAULT_PORTS } from '@ei/core';
 import { Option, type Command } from 'commander';
 import { CliError } from '../shared/cli-error.js';
 import {
@@ -27,7 +28,7 @@ export function registerWorkerCommand(program: Command): void {
     )
     .addOption(
       new Option('--metrics-port <port>', 'port of /metrics, /healthz, /readyz')
-        .default('8000')
+        .default(String(DEFAULT_PORTS.workerMetrics))
         .env('EI_METRICS_PORT'),
     )
     .addOption(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_FRAME_BYTES } from '../frame/frame-codec.js';
 
 /**
  * The one configuration schema of the platform. Every service reads its settings through
@@ -182,7 +183,7 @@ export const configSchema = z
           .int()
           .min(1024)
           .max(256 * 1024 * 1024)
-          .default(8 * 1024 * 1024)
+          .default(DEFAULT_MAX_FRAME_BYTES)
           .describe('Largest frame message accepted, header included.'),
         maxImagePixels: z
           .int()

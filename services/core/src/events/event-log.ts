@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 
 /** Something operators should see happen: a scaling step, a worker restart. */
 export interface PlatformEvent {
@@ -22,7 +23,7 @@ export class EventLog {
 
   constructor(
     private readonly redis: Redis,
-    keyPrefix = 'ei:',
+    keyPrefix = CONFIG_DEFAULTS.redis.keyPrefix,
     private readonly maxLen = 1000,
   ) {
     this.key = `${keyPrefix}events`;

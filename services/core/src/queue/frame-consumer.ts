@@ -8,6 +8,7 @@ import { ThrottledLog, type Logger } from '../logging/logger.js';
 import type { EiMetrics } from '../metrics/metrics.js';
 import { queueKeys, type QueueKeys } from '../redis/keys.js';
 import { runQueueScript } from './queue-scripts.js';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 
 /** Where a frame came from: the structure of its policy, or a reference-demo producer. */
 export type FrameSource = 'latest' | 'fifo' | 'lossless' | 'legacy';
@@ -62,7 +63,7 @@ export class FrameConsumer {
     this.options = options;
     this.redis = options.redis;
     this.type = options.type;
-    this.keys = queueKeys(options.keyPrefix ?? 'ei:', options.type);
+    this.keys = queueKeys(options.keyPrefix ?? CONFIG_DEFAULTS.redis.keyPrefix, options.type);
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.throttled = options.logger ? new ThrottledLog(options.logger) : undefined;
     this.blocking = this.redis.duplicate({

@@ -4,6 +4,7 @@ import { encodeFrame, DEFAULT_MAX_FRAME_BYTES } from '../frame/frame-codec.js';
 import type { Frame } from '../frame/frame.js';
 import { queueKeys, type QueueKeys } from '../redis/keys.js';
 import { runQueueScript, storeAndAdmit } from './queue-scripts.js';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 
 export interface FrameQueueOptions {
   /** Connection for ordinary commands (role `command`). */
@@ -78,7 +79,7 @@ export class FrameQueue {
     this.type = options.type;
     this.policy = options.policy;
     this.cap = options.cap;
-    this.keys = queueKeys(options.keyPrefix ?? 'ei:', options.type);
+    this.keys = queueKeys(options.keyPrefix ?? CONFIG_DEFAULTS.redis.keyPrefix, options.type);
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.blockingRedis = options.blockingRedis;
     this.ownsBlocking = options.blockingRedis === undefined;

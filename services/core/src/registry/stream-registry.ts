@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { registryKeys } from '../redis/keys.js';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { maskCredentials } from '../secrets/mask-credentials.js';
 
 /** Producer-side state of a stream, as operators see it. */
@@ -33,7 +34,7 @@ export interface StreamInfo extends StreamAnnouncement {
 export interface StreamRegistryOptions {
   redis: Redis;
   keyPrefix?: string;
-  /** A stream not refreshed for this long disappears. Default 10 s. */
+  /** A stream not refreshed for this long disappears. Default: the config's `registry.ttlMs`. */
   ttlMs?: number;
 }
 
@@ -59,8 +60,8 @@ export class StreamRegistry {
 
   constructor(options: StreamRegistryOptions) {
     this.redis = options.redis;
-    this.keys = registryKeys(options.keyPrefix ?? 'ei:');
-    this.ttlMs = options.ttlMs ?? 10_000;
+    this.keys = registryKeys(options.keyPrefix ?? CONFIG_DEFAULTS.redis.keyPrefix);
+    this.ttlMs = options.ttlMs ?? CONFIG_DEFAULTS.registry.ttlMs;
   }
 
   /** Announces or refreshes a stream; fields left out keep their stored value. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { workerKeys } from '../redis/keys.js';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 
 /** What a worker reports about itself on each heartbeat. */
 export interface WorkerStatus {
@@ -23,7 +24,7 @@ export interface WorkerInfo extends WorkerStatus {
 export interface WorkerRegistryOptions {
   redis: Redis;
   keyPrefix?: string;
-  /** A worker not refreshed for this long is gone. Default 10 s. */
+  /** A worker not refreshed for this long is gone. Default: the config's `registry.ttlMs`. */
   ttlMs?: number;
 }
 
@@ -48,8 +49,8 @@ export class WorkerRegistry {
 
   constructor(options: WorkerRegistryOptions) {
     this.redis = options.redis;
-    this.keys = workerKeys(options.keyPrefix ?? 'ei:');
-    this.ttlMs = options.ttlMs ?? 10_000;
+    this.keys = workerKeys(options.keyPrefix ?? CONFIG_DEFAULTS.redis.keyPrefix);
+    this.ttlMs = options.ttlMs ?? CONFIG_DEFAULTS.registry.ttlMs;
   }
 
   async report(status: WorkerStatus, now = Date.now()): Promise<void> {

@@ -2,12 +2,13 @@ import type { Redis } from 'ioredis';
 import { resultKeys } from '../redis/keys.js';
 import type { InferenceResult } from './inference-result.js';
 import { decodeResultMessage, encodeResultMessage, ResultDecodeError } from './result-codec.js';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 
 export interface ResultBusOptions {
   /** Command connection, for publishing and reading the log. */
   redis: Redis;
   keyPrefix?: string;
-  /** Approximate cap of the compact results stream. Default 10000. */
+  /** Approximate cap of the compact results stream. Default: the config's `results.streamMaxLen`. */
   logMaxLen?: number;
 }
 
@@ -41,8 +42,8 @@ export class ResultBus {
 
   constructor(options: ResultBusOptions) {
     this.redis = options.redis;
-    this.keys = resultKeys(options.keyPrefix ?? 'ei:');
-    this.logMaxLen = options.logMaxLen ?? 10_000;
+    this.keys = resultKeys(options.keyPrefix ?? CONFIG_DEFAULTS.redis.keyPrefix);
+    this.logMaxLen = options.logMaxLen ?? CONFIG_DEFAULTS.results.streamMaxLen;
   }
 
   /** Publishes live and appends to the log in one round trip. Returns live subscriber count. */
