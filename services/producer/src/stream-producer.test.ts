@@ -11,7 +11,13 @@ import {
   type QueuePolicy,
   type Redis,
 } from '@ei/core';
-import { freePort, startPrivateRedis, waitFor, type PrivateRedis } from '@ei/core/testing';
+import {
+  freePort,
+  startPrivateRedis,
+  startPrivateRedisWithClient,
+  waitFor,
+  type PrivateRedis,
+} from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locateFfmpeg } from './ffmpeg/locate-ffmpeg.js';
 import { createProducerMetrics, type ProducerMetrics } from './metrics/producer-metrics.js';
@@ -25,16 +31,8 @@ const logger = createLogger({ name: 'producer-test', level: 'silent' });
 
 let redis: PrivateRedis;
 let client: Redis;
-
-beforeAll(async () => {
-  redis = await startPrivateRedis();
-  client = createRedis({ url: redis.url });
-});
-
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
+beforeAll(async () => ({ server: redis, redis: client } = await startPrivateRedisWithClient()));
+afterAll(() => redis.stop());
 
 interface Harness {
   producer: StreamProducer;

@@ -3,8 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRedis, FrameQueue, parseConfig, StreamRegistry, type Redis } from '@ei/core';
-import { freePort, startPrivateRedis, waitFor, type PrivateRedis } from '@ei/core/testing';
+import { FrameQueue, parseConfig, StreamRegistry, type Redis } from '@ei/core';
+import {
+  freePort,
+  startPrivateRedisWithClient,
+  waitFor,
+  type PrivateRedis,
+} from '@ei/core/testing';
 import { startGateway } from '@ei/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -53,16 +58,8 @@ function ei(
 
 let redis: PrivateRedis;
 let client: Redis;
-
-beforeAll(async () => {
-  redis = await startPrivateRedis();
-  client = createRedis({ url: redis.url });
-});
-
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
+beforeAll(async () => ({ server: redis, redis: client } = await startPrivateRedisWithClient()));
+afterAll(() => redis.stop());
 
 describe('ei produce', () => {
   it('feeds a file into the queue of its type and exits 0 at its end', async () => {

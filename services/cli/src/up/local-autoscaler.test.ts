@@ -1,26 +1,12 @@
-import {
-  createLogger,
-  createRedis,
-  EventLog,
-  waitUntilReady,
-  WorkerRegistry,
-  type Redis,
-} from '@ei/core';
-import { startPrivateRedis, type PrivateRedis } from '@ei/core/testing';
+import { createLogger, EventLog, WorkerRegistry, type Redis } from '@ei/core';
+import { startPrivateRedisWithClient, type PrivateRedis } from '@ei/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAutoscaler } from './local-autoscaler.js';
 
 let server: PrivateRedis;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = createRedis({ url: server.url });
-  await waitUntilReady(redis);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+beforeAll(async () => ({ server, redis } = await startPrivateRedisWithClient()));
+afterAll(() => server.stop());
 
 describe('LocalAutoscaler', () => {
   it('follows the workers’ own scale ratios up and, after the window, down; and logs events', async () => {

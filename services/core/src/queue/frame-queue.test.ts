@@ -6,8 +6,8 @@ import { encodeFrame } from '../frame/frame-codec.js';
 import type { FrameDecodeError } from '../frame/frame-errors.js';
 import type { Frame } from '../frame/frame.js';
 import { createMetrics } from '../metrics/metrics.js';
-import { createRedis, waitUntilReady, type Redis } from '../redis/redis-client.js';
-import { startPrivateRedis, type PrivateRedis } from '../testing/redis-server.js';
+import type { Redis } from '../redis/redis-client.js';
+import { startPrivateRedisWithClient, type PrivateRedis } from '../testing/redis-server.js';
 import { sampleFrame } from '../testing/sample-messages.js';
 import { HOSTILE_LEGACY_MESSAGES } from '../testing/hostile-legacy-messages.js';
 import { FrameConsumer, type DequeuedFrame } from './frame-consumer.js';
@@ -22,16 +22,8 @@ const JPEG = Buffer.concat([
 
 let server: PrivateRedis;
 let redis: Redis;
-
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = createRedis({ url: server.url });
-  await waitUntilReady(redis);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+beforeAll(async () => ({ server, redis } = await startPrivateRedisWithClient()));
+afterAll(() => server.stop());
 
 /** Each test gets its own key prefix, so tests never see each other's frames. */
 function setup(policy: QueuePolicy, cap: number) {

@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedis, waitUntilReady, type Redis } from '../redis/redis-client.js';
-import { startPrivateRedis, type PrivateRedis } from '../testing/redis-server.js';
+import type { Redis } from '../redis/redis-client.js';
+import { startPrivateRedisWithClient, type PrivateRedis } from '../testing/redis-server.js';
 import { WorkerRegistry, type WorkerStatus } from './worker-registry.js';
 
 let server: PrivateRedis;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = createRedis({ url: server.url });
-  await waitUntilReady(redis);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+beforeAll(async () => ({ server, redis } = await startPrivateRedisWithClient()));
+afterAll(() => server.stop());
 
 const status = (id: string, type: string): WorkerStatus => ({
   id,

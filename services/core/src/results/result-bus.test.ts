@@ -1,22 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedis, waitUntilReady, type Redis } from '../redis/redis-client.js';
+import type { Redis } from '../redis/redis-client.js';
 import { sampleJpeg } from '../testing/sample-jpeg.js';
 import { sampleResult } from '../testing/sample-messages.js';
-import { startPrivateRedis, type PrivateRedis } from '../testing/redis-server.js';
+import { startPrivateRedisWithClient, type PrivateRedis } from '../testing/redis-server.js';
 import { ResultBus, type LiveResult } from './result-bus.js';
 import { decodeResultMessage, encodeResultMessage, ResultDecodeError } from './result-codec.js';
 
 let server: PrivateRedis;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = createRedis({ url: server.url });
-  await waitUntilReady(redis);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+beforeAll(async () => ({ server, redis } = await startPrivateRedisWithClient()));
+afterAll(() => server.stop());
 
 const result = sampleResult;
 

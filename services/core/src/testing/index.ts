@@ -1,6 +1,11 @@
 /** Test helpers shared by every package's tests and benchmarks (`@ei/core/testing`). */
 export { freePort } from '../net/free-port.js';
-export { startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export {
+  startPrivateRedis,
+  startPrivateRedisWithClient,
+  type PrivateRedis,
+  type PrivateRedisOptions,
+} from './redis-server.js';
 export { createTestCertificates, type TestCertificates } from './test-certificates.js';
 export { sampleJpeg } from './sample-jpeg.js';
 export { sampleFrame, sampleResult } from './sample-messages.js';

@@ -9,7 +9,12 @@ import {
   renderAclFile,
   type RedisUser,
 } from '../redis/redis-acl.js';
-import type { RedisConnectionOptions } from '../redis/redis-client.js';
+import {
+  createRedis,
+  waitUntilReady,
+  type Redis,
+  type RedisConnectionOptions,
+} from '../redis/redis-client.js';
 import { createTestCertificates } from './test-certificates.js';
 
 /**
@@ -158,4 +163,29 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A private redis-server and a ready command connection to it (as the default user);
+ * `server.stop()` closes the connection too. For suites that share one server:
+ * `beforeAll(async () => ({ server, redis } = await startPrivateRedisWithClient()))`.
+ */
+export async function startPrivateRedisWithClient(
+  options: PrivateRedisOptions = {},
+): Promise<{ server: PrivateRedis; redis: Redis }> {
+  const server = await startPrivateRedis(options);
+  const redis = createRedis(server.connection());
+  try {
+    await waitUntilReady(redis);
+  } catch (error) {
+    redis.disconnect();
+    await server.stop();
+    throw error;
+  }
+  const stopServer = server.stop;
+  server.stop = async () => {
+    redis.disconnect();
+    await stopServer();
+  };
+  return { server, redis };
 }
