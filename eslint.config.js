@@ -31,6 +31,24 @@ export default tseslint.config(
     },
   },
   { files: ['dashboard/src/**'], languageOptions: { globals: { ...globals.browser } } },
+  {
+    // The dashboard's bundle stays free of the gateway's server modules: types only.
+    files: ['dashboard/src/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@ei/gateway', '@ei/gateway/*', 'zod', 'express'],
+              allowTypeImports: true,
+              message: 'the dashboard takes only types from the gateway: use `import type`',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // The dashboard's single-file components: Vue's recommended rules, TypeScript in <script>.
   ...pluginVue.configs['flat/recommended'].map((config) => ({
     ...config,
