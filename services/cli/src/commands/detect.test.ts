@@ -1,35 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PHOTO_FIXTURES_DIR } from '@ei/core/testing';
 import { defaultModelsDirectory } from '@ei/models';
 import { OnnxGraphBuilder, prepareModels } from '@ei/models/build';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEi as ei } from '../testing/ei-process.js';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const FIXTURES = PHOTO_FIXTURES_DIR;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `ei` from its TypeScript sources (no stale build). */
-function ei(args: string[]): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@ei/source', '--import', 'tsx', 'services/cli/src/main.ts', ...args],
-    { cwd: ROOT },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 /**
  * A tiny ONNX model whose outputs are the given constants, made to depend on the input so

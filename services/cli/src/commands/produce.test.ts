@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,49 +11,11 @@ import {
 } from '@ei/core/testing';
 import { startGateway } from '@ei/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEi as ei } from '../testing/ei-process.js';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const CLIP = fileURLToPath(
   new URL('../../../producer/src/testing/fixtures/vtest-640x480-4s.avi', import.meta.url),
 );
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `ei` from its TypeScript sources (no stale build), optionally signalling it once
- * `signalWhen` holds for its output or `stopWhen` resolves.
- */
-function ei(
-  args: string[],
-  options: {
-    env?: NodeJS.ProcessEnv;
-    signalWhen?: (stdout: string) => boolean;
-    stopWhen?: Promise<void>;
-  } = {},
-): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@ei/source', '--import', 'tsx', 'services/cli/src/main.ts', ...args],
-    { cwd: ROOT, env: { ...process.env, LOG_FORMAT: 'json', ...options.env } },
-  );
-  let stdout = '';
-  let stderr = '';
-  let signalled = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (!signalled && options.signalWhen?.(stdout)) {
-      signalled = true;
-      child.kill('SIGTERM');
-    }
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  void options.stopWhen?.then(() => child.kill('SIGTERM'));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 let redis: PrivateRedis;
 let client: Redis;
