@@ -88,6 +88,11 @@ export {
 export { SCRIPTS_VERSION } from './queue/queue-scripts.js';
 export { decodeLegacyFrame } from './legacy/legacy-frame.js';
 export { maskCredentials, MASK } from './secrets/mask-credentials.js';
+export {
+  LEGACY_SOURCE,
+  LegacyStreams,
+  type LegacyStreamsOptions,
+} from './legacy/legacy-streams.js';
 
 export {
   StreamRegistry,

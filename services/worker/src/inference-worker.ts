@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import {
+  CONFIG_DEFAULTS,
   FrameConsumer,
   FrameQueue,
+  LegacyStreams,
   ResultBus,
   StreamRegistry,
   ThrottledLog,
@@ -50,6 +52,11 @@ export interface InferenceWorkerOptions {
    * not be restarted): it has stopped taking frames; the process should exit non-zero.
    */
   onFatal?: (error: Error) => void;
+  /**
+   * Stream registry timing (the config's `registry`): streams of reference-demo producers
+   * are announced by the workers that take their frames, every `heartbeatMs`.
+   */
+  registry?: { heartbeatMs: number; ttlMs: number };
 }
 
 interface Prepared {
@@ -91,6 +98,7 @@ export class InferenceWorker {
   private readonly queue: FrameQueue;
   private readonly bus: ResultBus;
   private readonly streams: StreamRegistry;
+  private readonly legacyStreams: LegacyStreams;
   private readonly workers: WorkerRegistry;
   private readonly tracker = new LoadTracker();
   private readonly throttled: ThrottledLog;
@@ -120,7 +128,16 @@ export class InferenceWorker {
       keyPrefix,
     });
     this.bus = new ResultBus({ redis, keyPrefix, logMaxLen: options.resultsMaxLen });
-    this.streams = new StreamRegistry({ redis, keyPrefix });
+    const registry = options.registry ?? CONFIG_DEFAULTS.registry;
+    this.streams = new StreamRegistry({ redis, keyPrefix, ttlMs: registry.ttlMs });
+    this.legacyStreams = new LegacyStreams({
+      registry: this.streams,
+      type,
+      host: hostname(),
+      intervalMs: registry.heartbeatMs,
+      onError: (error) =>
+        this.fail('redis', `cannot announce legacy streams: ${error.message}`, {}),
+    });
     this.workers = new WorkerRegistry({ redis, keyPrefix });
     this.throttled = new ThrottledLog(logger);
     this.labels = options.typeConfig.classes ? new Set(options.typeConfig.classes) : undefined;
@@ -153,6 +170,7 @@ export class InferenceWorker {
     );
     this.statusTimer.unref();
     void this.reportStatus();
+    this.legacyStreams.start();
   }
 
   /**
@@ -165,6 +183,7 @@ export class InferenceWorker {
     await this.consumer.stop();
     await this.loop;
     clearInterval(this.statusTimer);
+    await this.legacyStreams.stop();
     await this.workers.remove(this.options.type, this.options.workerId).catch(() => undefined);
     await this.consumer.close();
     await this.queue.close();
@@ -254,6 +273,7 @@ export class InferenceWorker {
     }
     const preprocessMs = performance.now() - started;
     this.avgPrepareMs = ema(this.avgPrepareMs, preprocessMs);
+    if (source === 'legacy') this.legacyStreams.seen(frame.streamId, sourceWidth, sourceHeight);
     return { dequeued, input, preprocessMs };
   }
 

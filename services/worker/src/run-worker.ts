@@ -92,6 +92,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     resultsMaxLen: config.results.streamMaxLen,
     stallTimeoutMs: config.worker.stallTimeoutMs,
     onFatal: reportFailure,
+    registry: config.registry,
   });
   worker.start();
   probes.ready = () => worker.ready;

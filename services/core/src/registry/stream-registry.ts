@@ -66,6 +66,28 @@ export class StreamRegistry {
 
   /** Announces or refreshes a stream; fields left out keep their stored value. */
   async announce(stream: StreamAnnouncement, now = Date.now()): Promise<void> {
+    await this.write(stream, now).exec().then(throwOnExecError);
+  }
+
+  /**
+   * Announces a stream whose frames are counted where they arrive rather than where they
+   * are made (a reference-demo producer's, counted by the workers that take them): adds
+   * `frames` to its counter and answers the new total, in one round trip.
+   */
+  async countFrames(
+    stream: Omit<StreamAnnouncement, 'frames'>,
+    frames: number,
+    now = Date.now(),
+  ): Promise<number> {
+    const replies = await this.write(stream, now)
+      .hincrby(this.keys.stream(stream.id), 'frames', frames)
+      .exec();
+    throwOnExecError(replies);
+    return Number(replies![replies!.length - 1]![1]);
+  }
+
+  /** The transaction that stores an announcement and refreshes its expiry. */
+  private write(stream: Omit<StreamAnnouncement, 'frames'> & { frames?: number }, now: number) {
     const key = this.keys.stream(stream.id);
     const fields: Record<string, string> = { lastSeen: String(now) };
     const masked = {
@@ -77,14 +99,12 @@ export class StreamRegistry {
       if (value !== undefined) fields[name] = String(value);
     }
     if (stream.lastError === undefined) fields.lastError = '';
-    await this.redis
+    return this.redis
       .multi()
       .hsetnx(key, 'firstSeen', String(now))
       .hset(key, fields)
       .pexpire(key, this.ttlMs)
-      .zadd(this.keys.index, now + this.ttlMs, stream.id)
-      .exec()
-      .then(throwOnExecError);
+      .zadd(this.keys.index, now + this.ttlMs, stream.id);
   }
 
   async remove(id: string): Promise<void> {
