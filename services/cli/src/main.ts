@@ -17,13 +17,16 @@ try {
   if (error instanceof CommanderError) {
     // Commander already printed the message (or the help).
     process.exitCode = error.exitCode;
-  } else if (error instanceof EiError) {
-    // Errors the platform raises on purpose say what to change; no stack trace needed.
-    console.error(`ei: ${maskCredentials(error.message)}`);
-    process.exitCode = error instanceof CliError ? error.exitCode : 1;
   } else {
-    // Unexpected: the stack helps, the credentials of a source URL in it do not.
-    console.error(maskCredentials(inspect(error)));
-    process.exitCode = 1;
+    // Errors the platform raises on purpose say what to change: no stack trace. For an
+    // unexpected one the stack helps; the credentials of a source URL in it do not.
+    console.error(
+      error instanceof EiError
+        ? `ei: ${maskCredentials(error.message)}`
+        : maskCredentials(inspect(error)),
+    );
+    // Exit now: a service that failed half-way through its start may hold connections
+    // (Redis, a child) that would keep the process alive.
+    process.exit(error instanceof CliError ? error.exitCode : 1);
   }
 }

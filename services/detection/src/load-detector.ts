@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {
@@ -29,7 +29,13 @@ export async function loadDetector(
   if (entry === undefined)
     throw new UnknownModelError(name, Object.keys(manifest.models), modelsDir);
   assertPinned(entry);
-  return Detector.load(entry, modelFilePath(modelsDir, entry), options);
+  const path = modelFilePath(modelsDir, entry);
+  await access(path).catch(() => {
+    throw new ModelIntegrityError(
+      `model ${name}: ${path} is missing; run \`ei models prepare\` (shipped models) or \`ei models add\` again (your own)`,
+    );
+  });
+  return Detector.load(entry, path, options);
 }
 
 export interface UserModelOptions {

@@ -1,6 +1,7 @@
 import { GATEWAY_DEFAULTS } from '@ei/gateway/defaults';
 import { Option, type Command } from 'commander';
 import { CliError } from '../shared/cli-error.js';
+import { explainPortInUse } from '../shared/explain-errors.js';
 import {
   loadServiceConfig,
   withServiceOptions,
@@ -107,6 +108,8 @@ export function registerGatewayCommand(program: Command): void {
     );
   withServiceOptions(command).action(async (options: GatewayCliOptions) => {
     const config = await loadServiceConfig(options);
+    // No Redis check here: the gateway starts without Redis and says so in /readyz, so a
+    // liveness probe does not restart it in a loop during an outage (docs/security.md).
     const { startGateway } = await import('@ei/gateway');
     const gateway = await startGateway({
       config,
@@ -125,7 +128,7 @@ export function registerGatewayCommand(program: Command): void {
       maxWsSubscriptions: whole(options.maxSubscriptions, '--max-subscriptions', 1),
       dashboardDir: options.dashboardDir,
       handleProcessFaults: true,
-    });
+    }).catch(explainPortInUse('--port', ' (or EI_GATEWAY_PORT)'));
     const stop = (): void => {
       gateway.close().then(
         () => process.exit(0),

@@ -2,6 +2,7 @@ import { createLogger, DEFAULT_PORTS, queuePolicySchema, type QueuePolicy } from
 import type { ProducedStreamConfig } from '@ei/producer';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CliError } from '../shared/cli-error.js';
+import { explainPortInUse, requireRedis } from '../shared/explain-errors.js';
 import {
   loadServiceConfig,
   withServiceOptions,
@@ -85,7 +86,7 @@ export function registerProduceCommand(program: Command): Command {
       // Setup mistakes (no ffmpeg, unknown type, bad URL, Redis refusing) are the
       // operator's to fix: the message says what, a stack trace would only hide it.
       process.stderr.write(`ei produce: ${(error as Error).message}\n`);
-      process.exitCode = error instanceof CliError ? error.exitCode : 1;
+      process.exit(error instanceof CliError ? error.exitCode : 1);
     }
   });
   return command;
@@ -131,6 +132,7 @@ async function produce(options: ProduceOptions): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    await requireRedis(config);
     const { runProducer } = await import('@ei/producer');
     await runProducer({
       config,
@@ -140,7 +142,7 @@ async function produce(options: ProduceOptions): Promise<void> {
       ffmpegPath: options.ffmpeg,
       logger,
       signal: controller.signal,
-    });
+    }).catch(explainPortInUse('--metrics-port', ', 0 for any free port, or --no-metrics'));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

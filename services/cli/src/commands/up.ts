@@ -2,7 +2,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS } from '@ei/core';
 import { Option, type Command } from 'commander';
+import { CliError } from '../shared/cli-error.js';
 import { launch } from '../up/launcher.js';
+import { portInUse } from '../up/local-redis.js';
 import {
   loadServiceConfig,
   withServiceOptions,
@@ -43,6 +45,12 @@ export function registerUpCommand(program: Command): void {
     )
     .option('--no-build', 'do not build the dashboard when it is missing (API only)');
   withServiceOptions(command).action(async (options: UpOptions) => {
+    const gatewayPort = Number(options.port);
+    if (await portInUse(gatewayPort)) {
+      throw new CliError(
+        `port ${gatewayPort} is already in use (another ei up or gateway on this host?): choose another with --port <port> (or EI_GATEWAY_PORT)`,
+      );
+    }
     const configFile = resolve(options.config ?? DEFAULT_CONFIG);
     const config = await loadServiceConfig({ ...options, config: configFile });
     // Stream files are relative to the config file, wherever `ei up` runs from.
@@ -54,7 +62,7 @@ export function registerUpCommand(program: Command): void {
     const launched = await launch({
       config,
       configFile,
-      gatewayPort: Number(options.port),
+      gatewayPort,
       gatewayHost: options.host,
       apiToken: options.token || undefined,
       skipDashboardBuild: !options.build,

@@ -2,6 +2,7 @@ import { defaultModelsDirectory } from '@ei/models';
 import { DEFAULT_PORTS } from '@ei/core';
 import { Option, type Command } from 'commander';
 import { CliError } from '../shared/cli-error.js';
+import { explainPortInUse, requireRedis } from '../shared/explain-errors.js';
 import {
   loadServiceConfig,
   withServiceOptions,
@@ -59,6 +60,7 @@ export function registerWorkerCommand(program: Command): void {
         `unknown inference type "${options.type}"; configured types: ${Object.keys(config.types).join(', ')}`,
       );
     }
+    await requireRedis(config);
     const { loadTypeDetector, runWorker } = await import('@ei/worker');
     const running = await runWorker({
       config,
@@ -70,7 +72,7 @@ export function registerWorkerCommand(program: Command): void {
           intraOpThreads: threads,
           runOn: options.runOn,
         }),
-    });
+    }).catch(explainPortInUse('--metrics-port', ', or 0 for any free port'));
     const stop = (): void => {
       running.shutdown().then(
         () => process.exit(0),
