@@ -1,24 +1,21 @@
 /**
  * Writes docs/performance.md from bench/results/*.json: one table per benchmark, with the
- * machine, the date and the commit. `pnpm bench` runs it last; `pnpm bench:report` alone
+ * machine, the date and the commit; and the figures other docs quote (bench/doc-tables.ts). `pnpm bench` runs it last; `pnpm bench:report` alone
  * rebuilds the page from the results already there.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import {
+  generatedBlocks,
+  markdownTable as table,
+  readResult as read,
+  withGenerated,
+} from './doc-tables.js';
 
-const results = new URL('./results/', import.meta.url);
 const out = new URL('../docs/performance.md', import.meta.url);
 
 type Json = Record<string, unknown>;
-function read(name: string): Json | undefined {
-  const file = new URL(`${name}.json`, results);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Json) : undefined;
-}
-function table(header: string[], rows: unknown[][]): string {
-  const line = (cells: unknown[]) => `| ${cells.map((c) => String(c)).join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
 const yes = (ok: unknown) => (ok ? 'met' : '**not met**');
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const commit = (() => {
@@ -352,3 +349,10 @@ ${sections.join('\n\n')}
 `;
 writeFileSync(out, page);
 console.log('wrote docs/performance.md');
+
+// The figures other docs quote, between their generated markers.
+for (const block of generatedBlocks()) {
+  const file = new URL(`../${block.doc}`, import.meta.url);
+  writeFileSync(file, withGenerated(readFileSync(file, 'utf8'), block.name, block.content));
+  console.log(`wrote the ${block.name} figures of ${block.doc}`);
+}
