@@ -15,6 +15,7 @@ export default defineConfig({
       'kubernetes/**/*.test.ts',
       'dashboard/src/**/*.test.ts',
       'dashboard/e2e/**/*.test.ts',
+      'docs/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -3,49 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PHOTO_FIXTURES_DIR } from '@ei/core/testing';
 import { defaultModelsDirectory } from '@ei/models';
-import { OnnxGraphBuilder, prepareModels } from '@ei/models/build';
+import { prepareModels } from '@ei/models/build';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { constantOutputModel, transposeRows } from '../testing/constant-output-model.js';
 import { runEi as ei } from '../testing/ei-process.js';
 
 const FIXTURES = PHOTO_FIXTURES_DIR;
-
-/**
- * A tiny ONNX model whose outputs are the given constants, made to depend on the input so
- * onnxruntime runs a real graph from the image: output = constant + 0 · max(input).
- */
-function constantOutputModel(
-  input: { name: string; shape: number[] },
-  outputs: { name: string; shape: number[]; values: number[] }[],
-): Uint8Array {
-  const builder = new OnnxGraphBuilder();
-  const [max] = builder.addNode('ReduceMax', [input.name], ['max'], { keepdims: 1 });
-  const zero = builder.addFloatInitializer('zero', {
-    dtype: 'float32',
-    shape: [],
-    data: Float32Array.of(0),
-  });
-  const [zeroed] = builder.addNode('Mul', [max!, zero], ['zeroed']);
-  for (const output of outputs) {
-    const shape = builder.addInt64Initializer(
-      `${output.name}/ones`,
-      [output.shape.length],
-      output.shape.map(() => 1),
-    );
-    const [scalar] = builder.addNode('Reshape', [zeroed!, shape], [`${output.name}/zero`]);
-    const values = builder.addFloatInitializer(`${output.name}/values`, {
-      dtype: 'float32',
-      shape: output.shape,
-      data: Float32Array.from(output.values),
-    });
-    builder.addNode('Add', [values, scalar!], [output.name]);
-  }
-  return builder.encode([input], outputs, {}, 'synthetic');
-}
-
-/** [1, rows, cols] laid out as [1, cols, rows]. */
-function transposeRows(rows: number[][]): number[] {
-  return rows[0]!.flatMap((_, column) => rows.map((row) => row[column]!));
-}
 
 // Model input 64x64; the 128x64 source image is letterboxed at scale 0.5 with 16 px of padding
 // above and below, so input box [12, 22, 52, 42] is [24, 12, 104, 52] in the source.

@@ -35,7 +35,7 @@ ffmpeg: the system ffmpeg (PATH) is used, else the one shipped with the npm pack
 @ffmpeg-installer/ffmpeg; FFMPEG_PATH or --ffmpeg picks another.
 
 Examples:
-  ei produce --source samples/vtest.avi --type people --name lobby --loop
+  ei produce --source services/cli/defaults/samples/street-people-cars.mp4 --type people --name lobby --loop
   ei produce --source rtsp://user:pass@10.0.0.5/stream1 --type car --name gate --fps 10 --max-width 960
   ei produce --config ei.yaml                  # every stream listed under streams:`;
 

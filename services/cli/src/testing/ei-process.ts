@@ -1,15 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root, where `ei` runs in the tests. */
+/** The repository root, where `ei` runs in the tests unless told otherwise. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
-/** Node arguments that run `ei` from its TypeScript sources (no stale build). */
+/** Node arguments that run `ei` from its TypeScript sources (no stale build), from any folder. */
 export const EI_FROM_SOURCES = [
   '--conditions=@ei/source',
   '--import',
-  'tsx',
-  'services/cli/src/main.ts',
+  import.meta.resolve('tsx'),
+  join(REPO_ROOT, 'services/cli/src/main.ts'),
 ] as const;
 
 export interface EiRun {

@@ -204,7 +204,7 @@ export class FrameQueue {
     };
   }
 
-  /** Removes the queue's frames and counters (tests, `ei queue reset`). */
+  /** Removes the queue's frames and counters (tests and benchmarks). */
   async clear(): Promise<void> {
     const k = this.keys;
     let cursor = '0';
