@@ -176,7 +176,7 @@ async function produceUntilLive(process: EiProcess, streams: number): Promise<vo
   expect(run.code).toBe(0);
 }
 
-const RUN: Record<string, (ctx: Context) => Promise<void>> = {
+const RUN: Record<string, (ctx: Context, command: string) => Promise<void>> = {
   // docs/cli.md
   'pnpm ei --help': async () => {
     const run = await sh('pnpm ei --help', REPO_ROOT);
@@ -200,25 +200,14 @@ const RUN: Record<string, (ctx: Context) => Promise<void>> = {
   // docs/api.md
   'curl -H "Authorization: Bearer $EI_API_TOKEN" http://localhost:8080/api/streams': async (
     ctx,
+    command,
   ) => {
-    const { url, token } = await ctx.gateway();
-    const command =
-      'curl -H "Authorization: Bearer $EI_API_TOKEN" http://localhost:8080/api/streams';
-    const run = await sh(command.replace('http://localhost:8080', url), ctx.dir, {
-      EI_API_TOKEN: token,
-    });
-    expect(run.code).toBe(0);
+    const run = await curlTheGateway(command, ctx);
     expect(JSON.parse(run.stdout)).toEqual({ streams: [] });
   },
   'curl -s -H "Authorization: Bearer $EI_API_TOKEN" http://localhost:8080/api/openapi.json > openapi.json':
-    async (ctx) => {
-      const { url, token } = await ctx.gateway();
-      const command =
-        'curl -s -H "Authorization: Bearer $EI_API_TOKEN" http://localhost:8080/api/openapi.json > openapi.json';
-      const run = await sh(command.replace('http://localhost:8080', url), ctx.dir, {
-        EI_API_TOKEN: token,
-      });
-      expect(run.code).toBe(0);
+    async (ctx, command) => {
+      await curlTheGateway(command, ctx);
       const document = JSON.parse(await readFile(join(ctx.dir, 'openapi.json'), 'utf8')) as {
         openapi: string;
       };
@@ -270,6 +259,16 @@ const RUN: Record<string, (ctx: Context) => Promise<void>> = {
     await produceUntilLive(ei('ei produce --config ei.yaml --metrics-port 0', ctx), 2);
   },
 };
+
+/** A curl of docs/api.md against the test's gateway (with a token), in the command's folder. */
+async function curlTheGateway(command: string, ctx: Context): Promise<EiRun> {
+  const { url, token } = await ctx.gateway();
+  const run = await sh(command.replace('http://localhost:8080', url), ctx.dir, {
+    EI_API_TOKEN: token,
+  });
+  expect(run.code, run.stderr).toBe(0);
+  return run;
+}
 
 /** `ei models add` of docs/models.md, with its files made in the command's folder. */
 async function addYolov8n(ctx: Context): Promise<void> {
@@ -414,7 +413,7 @@ describe('the docs’ commands', () => {
   it.each(Object.keys(RUN))(
     '%s',
     async (command) => {
-      await RUN[command]!(await context());
+      await RUN[command]!(await context(), command);
     },
     120_000,
   );
