@@ -51,10 +51,18 @@ interface DocCommand {
 function blockCommands(doc: string, text: string): DocCommand[] {
   const commands: DocCommand[] = [];
   for (const block of text.matchAll(/^```(?:sh|bash|shell)\n([\s\S]*?)^```$/gm)) {
-    const lines = block[1]!.replace(/\\\n\s*/g, '').split('\n');
-    for (const line of lines) {
-      const command = line.replace(/\s{2,}#.*$/, '').trim();
-      if (command !== '' && !command.startsWith('#')) commands.push({ doc, command });
+    const lines = block[1]!
+      .replace(/\\\n\s*/g, '')
+      .split('\n')
+      .map((line) => line.replace(/\s{2,}#.*$/, '').trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    for (let i = 0; i < lines.length; i++) {
+      // A loop is one command: `for …; do a; b; done`.
+      if (/^(for|while) .*; do$/.test(lines[i]!)) {
+        const end = lines.indexOf('done', i);
+        commands.push({ doc, command: `${lines[i]} ${lines.slice(i + 1, end).join('; ')}; done` });
+        i = end;
+      } else commands.push({ doc, command: lines[i]! });
     }
   }
   return commands;
@@ -77,6 +85,17 @@ function words(command: string): string[] {
 
 // ---------------------------------------------------------------- commands that cannot run
 
+/** Kinds of command that need a Kubernetes cluster; kubernetes/tests check what they apply. */
+const CLUSTER_TOOLS = /^(kubectl|helm) /;
+
+const CLUSTER = 'a Kubernetes cluster';
+const CAMERA =
+  'a camera and a cluster’s frame-queue NodePort (tests never reach private addresses)';
+const GENERATED =
+  'writes the deployment’s files into kubernetes/generated/ of the checkout; kubernetes/tests renders the same overlays into a temporary folder';
+const ROTATION =
+  'a password rotation of a deployment: each step works on its kubernetes/generated/secrets and its cluster';
+
 /** Commands a test cannot run, and why. Each must still appear in a doc. */
 const CANNOT_RUN: Record<string, string> = {
   // README.md
@@ -92,44 +111,39 @@ const CANNOT_RUN: Record<string, string> = {
   'pnpm vitest run dashboard': 'part of `pnpm test`',
   'EI_UPDATE_DOCS_SCREENSHOT=1 pnpm vitest run dashboard/e2e':
     'rewrites docs/dashboard.png; the same test runs in `pnpm test` without the variable',
-  // docs/deploy.md: a cluster, a container registry, helm
-  'container/build.sh -r registry.example.com/ei -t 0.1.0':
+  // docs/deploy.md
+  'container/build.sh -r registry.example.com/ei':
     'needs docker and a registry; kubernetes/tests checks the script and its -h',
-  'helm repo add prometheus-community https://prometheus-community.github.io/helm-charts':
-    'a cluster',
-  'helm install kube-prometheus-stack prometheus-community/kube-prometheus-stack -n monitoring --create-namespace':
-    'a cluster',
-  'helm install prometheus-adapter prometheus-community/prometheus-adapter -n monitoring -f kubernetes/monitoring/prometheus-adapter/values.yaml':
-    'a cluster',
-  'helm repo add kedacore https://kedacore.github.io/charts': 'a cluster',
-  'helm install keda kedacore/keda -n keda --create-namespace': 'a cluster',
-  'tools/gen-k8s-yaml.sh -r registry.example.com/ei -t 0.1.0 -o hpa -s':
-    'writes kubernetes/generated/ in the checkout; kubernetes/tests renders the same overlays into a temporary folder',
-  'kubectl apply -f kubernetes/generated/elastic-inference-hpa.yaml': 'a cluster',
-  'kubectl apply -f kubernetes/generated/ei-redis-secret.yaml': 'a cluster',
-  'kubectl apply -k kubernetes/monitoring': 'a cluster',
-  'kubectl -n elastic-inference get pods -w': 'a cluster',
-  'export REDIS_PASSWORD="$(kubectl -n elastic-inference get secret ei-redis -o jsonpath=\'{.data.password}\' | base64 -d)"':
-    'a cluster',
-  'tools/run-css.sh -q <node-ip> -p 31003 -v 0 -t people': 'a camera and a cluster',
-  'tools/run-css.sh -q <node-ip> -p 31003 -v rtsp://cam.local/stream1 -t car -f 10':
-    'a camera and a cluster',
-  'kubectl -n elastic-inference scale deployment ei-infer-people --replicas=4': 'a cluster',
-  'kubectl get --raw "/apis/custom.metrics.k8s.io/v1beta1/namespaces/elastic-inference/pods/*/ei_scale_ratio" | jq .':
-    'a cluster',
-  'kubectl -n elastic-inference get hpa -w': 'a cluster',
-  'kubectl -n elastic-inference describe hpa ei-infer-people': 'a cluster',
-  'kubectl -n monitoring port-forward svc/kube-prometheus-stack-grafana 3000:80': 'a cluster',
+  'tools/gen-k8s-yaml.sh -r registry.example.com/ei -o hpa -s': GENERATED,
+  'tools/gen-k8s-yaml.sh -r registry.example.com/ei -s': GENERATED,
+  "od -An -N24 -tx1 /dev/urandom | tr -d ' \\n' > kubernetes/generated/secrets/gateway-token":
+    GENERATED,
+  'for user in producer worker gateway admin; do kubectl -n elastic-inference create secret generic "ei-redis-$user" --from-literal=username="$user" --from-file=password=<(head -n 1 "secrets/$user"); done':
+    CLUSTER,
+  "(umask 077 && kubectl -n elastic-inference get secret ei-redis-producer -o jsonpath='{.data.password}' | base64 -d > producer.password)":
+    CLUSTER,
+  'tools/run-css.sh -q <node-ip> -p 31003 -k producer.password -v 0 -t people': CAMERA,
+  'tools/run-css.sh -q <node-ip> -p 31003 -k producer.password -v rtsp://cam.local/stream1 -t car -f 10':
+    CAMERA,
+  'tools/run-css.sh -q <node-ip> -p 31003 -k producer.password -c ca.crt -v 0 -t people': CAMERA,
   'pnpm vitest run kubernetes': 'part of `pnpm test`',
-  // docs/producers.md: cameras on private addresses (tests never send traffic there)
+  // docs/producers.md
   'ei produce --source rtsp://user:pass@10.0.0.5/stream1 --type car --name gate --fps 10 --max-width 960':
     'a camera at a private address; its options are checked against `ei produce` below',
-  'tools/run-css.sh -v 0 -t people -s door-cam -q 10.0.0.10 -p 31003 -a "$PASSWORD"':
-    'a camera and a cluster',
-  'tools/run-css.sh -v rtsp://user:pass@10.0.0.5/stream1 -t car -s gate -q 10.0.0.10':
-    'a camera and a cluster',
-  'REDIS_PASSWORD=... tools/run-fss.sh -v services/cli/defaults/samples/street-people-cars.mp4 -t people -s demo -q 10.0.0.10':
-    'a cluster’s NodePort; tools/remote-producers.test.ts runs run-fss.sh against a private Redis',
+  'tools/run-css.sh -v 0 -t people -s door-cam -q 10.0.0.10 -p 31003 -k producer.password': CAMERA,
+  'tools/run-css.sh -v rtsp://user:pass@10.0.0.5/stream1 -t car -s gate -q 10.0.0.10 -k producer.password -c ca.crt':
+    CAMERA,
+  'REDIS_PASSWORD="$(cat producer.password)" tools/run-fss.sh -v services/cli/defaults/samples/street-people-cars.mp4 -t people -s demo -q 10.0.0.10': `${CAMERA}; tools/remote-producers.test.ts runs run-fss.sh against a private Redis`,
+  // docs/security.md
+  'cd kubernetes/generated/secrets': ROTATION,
+  "{ od -An -N24 -tx1 /dev/urandom | tr -d ' \\n'; echo; cat producer; } > producer.new && mv producer.new producer":
+    ROTATION,
+  'chmod 600 producer': ROTATION,
+  'head -n 1 kubernetes/generated/secrets/admin | kubectl -n elastic-inference exec -i deploy/ei-redis -- sh -c \'REDISCLI_AUTH="$(cat)" redis-cli --no-auth-warning --user admin ACL LOAD\'':
+    ROTATION,
+  'sed -i 2d kubernetes/generated/secrets/producer': ROTATION,
+  'tools/gen-k8s-yaml.sh -r registry.example.com/ei -s && kubectl apply -f kubernetes/generated/ei-secrets.yaml':
+    ROTATION,
 };
 
 // ---------------------------------------------------------------- commands that run
@@ -176,6 +190,14 @@ async function produceUntilLive(process: EiProcess, streams: number): Promise<vo
   expect(run.code).toBe(0);
 }
 
+/** The TLS certificate steps of docs/deploy.md, which build on each other. */
+const TLS_STEPS = [
+  "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 -keyout ca.key -out ca.crt -subj '/CN=elastic-inference frame queue CA'",
+  "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout tls.key -out tls.csr -subj '/CN=ei-frame-queue'",
+  "echo 'subjectAltName=DNS:ei-frame-queue,IP:<node-ip>' > san.ext",
+  'openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 -extfile san.ext -out tls.crt',
+];
+
 const RUN: Record<string, (ctx: Context, command: string) => Promise<void>> = {
   // docs/cli.md
   'pnpm ei --help': async () => {
@@ -219,6 +241,35 @@ const RUN: Record<string, (ctx: Context, command: string) => Promise<void>> = {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/-v .*video file/);
   },
+  'node services/cli/bin/ei.js redis-acl --secrets-dir secrets --out users.acl': async (
+    { dir },
+    command,
+  ) => {
+    const run = await startEi(words(command).slice(2), { cwd: dir }).exited;
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const acl = await readFile(join(dir, 'users.acl'), 'utf8');
+    for (const user of ['producer', 'worker', 'gateway', 'admin']) {
+      expect(acl).toMatch(new RegExp(`^user ${user} .*\\bon\\b`, 'm'));
+      expect(existsSync(join(dir, 'secrets', user))).toBe(true);
+    }
+  },
+  ...Object.fromEntries(
+    TLS_STEPS.map((step, k) => [
+      step,
+      async ({ dir }: Context) => {
+        // The steps in order, up to this one, with a loopback address for <node-ip>.
+        for (const earlier of TLS_STEPS.slice(0, k + 1)) {
+          const run = await sh(earlier.replace('<node-ip>', '127.0.0.1'), dir);
+          expect(run.code, `${earlier}\n${run.stderr}`).toBe(0);
+        }
+        if (k === TLS_STEPS.length - 1) {
+          const verify = await sh('openssl verify -CAfile ca.crt tls.crt', dir);
+          expect(verify.stdout).toBe('tls.crt: OK\n');
+        }
+      },
+    ]),
+  ),
   // docs/models.md: a YOLO export stands in for yolov8n (a tiny model with the same outputs).
   'ei models add yolov8n ./yolov8n.onnx --decoder yolo --labels coco.txt': async (ctx) => {
     await addYolov8n(ctx);
@@ -391,7 +442,7 @@ async function context(): Promise<Context> {
 describe('the docs’ commands', () => {
   it('are each run here or listed with the reason they cannot be', () => {
     const unaccounted = BLOCK_COMMANDS.filter(
-      (c) => !(c.command in RUN) && !(c.command in CANNOT_RUN),
+      (c) => !(c.command in RUN) && !(c.command in CANNOT_RUN) && !CLUSTER_TOOLS.test(c.command),
     );
     expect(unaccounted, 'add each to RUN, or to CANNOT_RUN with the reason').toEqual([]);
     const shown = new Set(BLOCK_COMMANDS.map((c) => c.command));
