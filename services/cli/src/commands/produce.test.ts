@@ -83,7 +83,7 @@ describe('ei produce', () => {
       expect(run.stderr).toMatch(cases[i]![2]);
       expect(run.stderr).not.toMatch(/\n\s+at /);
     });
-  });
+  }, 60_000); // five processes at once
 
   it('never shows a camera password: registry, /api/streams, logs and errors all mask it', async () => {
     const closed = await freePort(); // nothing listens: ffmpeg fails and quotes the URL

@@ -33,7 +33,7 @@ export async function requireRedis(config: EiConfig, timeoutMs = 10_000): Promis
     const url = redactUrl(config.redis.url);
     if (/WRONGPASS|NOAUTH|invalid password/i.test(why)) {
       throw new CliError(
-        `Redis at ${url} refused the password (${why}): give the right one with --password or REDIS_PASSWORD`,
+        `cannot use Redis at ${url}: ${why} (give the user with --redis-user or REDIS_USERNAME, its password in --password-file, REDIS_PASSWORD_FILE or REDIS_PASSWORD)`,
       );
     }
     throw new CliError(

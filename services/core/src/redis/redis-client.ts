@@ -43,7 +43,8 @@ export function createRedis(
   options: CreateRedisOptions = {},
 ): Redis {
   const role = options.role ?? 'command';
-  const reconnect = new Backoff({ initialMs: 50, maxMs: options.maxBackoffMs ?? 2000, jitter: 0 });
+  const maxMs = options.maxBackoffMs ?? 2000;
+  const reconnect = new Backoff({ initialMs: Math.min(50, maxMs), maxMs, jitter: 0 });
   const url = new URL(connection.url);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new TypeError(
