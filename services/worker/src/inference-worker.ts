@@ -45,7 +45,10 @@ export interface InferenceWorkerOptions {
   statusIntervalMs?: number;
   /** Skip frames of streams no producer announced (legacy frames excepted). Default true. */
   requireRegisteredStream?: boolean;
-  /** `healthy` turns false once the frame loop has not moved for this long. Default 30 s. */
+  /**
+   * `healthy` turns false once the frame loop has not moved for this long. Default: the
+   * config's `worker.stallTimeoutMs`.
+   */
   stallTimeoutMs?: number;
   /**
    * Called once when the worker cannot go on (its inference thread died too often or could
@@ -157,7 +160,10 @@ export class InferenceWorker {
   get healthy(): boolean {
     if (this.fatal !== undefined) return false;
     if (this.loop === undefined || this.stopping) return true;
-    return Date.now() - this.lastProgressAt < (this.options.stallTimeoutMs ?? 30_000);
+    return (
+      Date.now() - this.lastProgressAt <
+      (this.options.stallTimeoutMs ?? CONFIG_DEFAULTS.worker.stallTimeoutMs)
+    );
   }
 
   start(): void {

@@ -1,4 +1,4 @@
-import { createRedis, redactUrl, waitUntilReady, type EiConfig } from '@ei/core';
+import { createRedis, maskCredentials, waitUntilReady, type EiConfig } from '@ei/core';
 import { CliError } from './cli-error.js';
 
 /**
@@ -30,7 +30,7 @@ export async function requireRedis(config: EiConfig, timeoutMs = 10_000): Promis
     await waitUntilReady(redis, timeoutMs);
   } catch (error) {
     const why = (lastError ?? (error as Error)).message;
-    const url = redactUrl(config.redis.url);
+    const url = maskCredentials(config.redis.url);
     if (/WRONGPASS|NOAUTH|invalid password/i.test(why)) {
       throw new CliError(
         `cannot use Redis at ${url}: ${why} (give the user with --redis-user or REDIS_USERNAME, its password in --password-file, REDIS_PASSWORD_FILE or REDIS_PASSWORD)`,
