@@ -270,6 +270,13 @@ const RUN: Record<string, (ctx: Context, command: string) => Promise<void>> = {
       },
     ]),
   ),
+  // docs/models.md
+  'pnpm models:pins': async () => {
+    const run = await sh('pnpm models:pins', REPO_ROOT);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^nanodet +[0-9a-f]{64} +pinned$/m);
+    expect(run.stdout).toMatch(/^blazeface +[0-9a-f]{64} +pinned$/m);
+  },
   // docs/models.md: a YOLO export stands in for yolov8n (a tiny model with the same outputs).
   'ei models add yolov8n ./yolov8n.onnx --decoder yolo --labels coco.txt': async (ctx) => {
     await addYolov8n(ctx);
