@@ -45,7 +45,7 @@ describe('errors that say what to change', () => {
         ...['--redis', redis.url, '--metrics-port', port],
       ]),
       runEi(['worker', '--type', 'face', '--redis', redis.url, '--metrics-port', port]),
-      runEi(['gateway', '--redis', redis.url, '--port', port]),
+      runEi(['gateway', '--insecure', '--redis', redis.url, '--port', port]),
       runEi(['up', '--no-build', '--redis', redis.url, '--port', port]),
     ]);
     const inUse = `port ${port} is already in use`;
@@ -55,11 +55,12 @@ describe('errors that say what to change', () => {
     expectExplained(up, new RegExp(`${inUse}.*--port <port>`));
   }, 90_000);
 
+  // The gateway is not among them: it starts without Redis and reports it in /readyz
+  // (services/gateway/src/gateway-startup.test.ts).
   it('an unreachable Redis names the URL and how to get one', async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
     const runs = await Promise.all([
       runEi(['worker', '--type', 'face', '--redis', url, '--metrics-port', '0']),
-      runEi(['gateway', '--redis', url, '--port', '0']),
       runEi([
         ...['produce', '--source', CLIP, '--type', 'face', '--name', 'cam'],
         ...['--redis', url, '--metrics-port', '0'],
