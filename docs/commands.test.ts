@@ -219,6 +219,16 @@ const RUN: Record<string, (ctx: Context, command: string) => Promise<void>> = {
     expect(run.stdout).toContain(join(dir, 'ei'));
     expect(run.stdout).toMatch(/Usage: ei detect/);
   },
+  // docs/security.md
+  [`node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`]: async (
+    _ctx,
+    command,
+  ) => {
+    const run = await sh(command, REPO_ROOT);
+    expect(run.code, run.stderr).toBe(0);
+    // 32 random bytes in base64url: 43 characters a bearer token may carry.
+    expect(run.stdout.trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  },
   // docs/api.md
   'curl -H "Authorization: Bearer $EI_API_TOKEN" http://localhost:8080/api/streams': async (
     ctx,

@@ -45,7 +45,7 @@ describe('errors that say what to change', () => {
         ...['--redis', redis.url, '--metrics-port', port],
       ]),
       runEi(['worker', '--type', 'face', '--redis', redis.url, '--metrics-port', port]),
-      runEi(['gateway', '--insecure', '--redis', redis.url, '--port', port]),
+      runEi(['gateway', '--insecure', '--redis', redis.url, '--port', port, '--metrics-port', '0']),
       runEi(['up', '--no-build', '--redis', redis.url, '--port', port]),
     ]);
     const inUse = `port ${port} is already in use`;

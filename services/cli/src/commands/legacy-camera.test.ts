@@ -81,7 +81,10 @@ describe('a reference-demo camera (msgpack on queue_face)', () => {
       String(await freePort()),
       ...common,
     ]);
-    const gateway = startEi(['gateway', '--port', String(gatewayPort), ...common]);
+    const gateway = startEi([
+      ...['gateway', '--insecure', '--port', String(gatewayPort), '--metrics-port', '0'],
+      ...common,
+    ]);
     running.push(worker, gateway);
     await waitFor('the worker', () => worker.stdout.includes('taking frames'), 60_000);
 
