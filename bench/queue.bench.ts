@@ -15,11 +15,18 @@
  *             (framesPerSec = frames consumed per second), then paced at half that rate
  *             for push-to-pop latency. Producer and consumers run with the services'
  *             Node flags (SERVICE_NODE_FLAGS), as `ei produce` and `ei worker` do.
- * Writes bench/results/queue.json.
+ *   cost      CPU per frame of producer, consumers and Redis (getrusage; Redis's from
+ *             INFO cpu), Redis's per pushed frame too (`latest` drops frames at full speed,
+ *             by design), Redis's per command from INFO commandstats (µs there are wall
+ *             time inside the command; commands run by a script or EXEC count twice: on
+ *             their own line and in EVAL's or EXEC's), and the bound: the frames per
+ *             second the machine's cores allow at that CPU per frame.
+ * Writes bench/results/queue.json, with the load average before and after the run (other
+ * work on the machine shows there).
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import {
   createRedis,
@@ -44,6 +51,7 @@ const PUSHES = 20_000;
 const jpeg = sampleJpeg();
 const now = (): number => performance.timeOrigin + performance.now();
 
+const loadBefore = loadavg();
 const rows = [];
 for (const policy of POLICIES) {
   const server = await startPrivateRedis();
@@ -64,6 +72,7 @@ for (const policy of POLICIES) {
       `${policy}: redis-benchmark LPUSH 50 KB ${runs.map((r) => r.perSec.toFixed(0)).join(', ')}/s (median ${limit.toFixed(0)}), Redis CPU ${lpushRedisMicros.toFixed(1)} µs per push`,
     );
     const { full, paced } = await measureQueue(redis, server.url, policy);
+    const perFrame = full.micros;
     const row = {
       policy,
       framesPerSec: round(full.consumedPerSec),
@@ -71,15 +80,27 @@ for (const policy of POLICIES) {
       droppedPerSec: round(full.droppedPerSec),
       redisLimitPerSec: round(limit),
       ratio: round(full.consumedPerSec / limit, 3),
+      // What the cores allow at this CPU per frame: producer, consumers and Redis share them.
+      boundPerSec: round(
+        (cpus().length * 1e6) / (perFrame.producer + perFrame.consumers + perFrame.redis),
+      ),
       pacedRatePerSec: round(full.consumedPerSec / 2),
-      cpuCores: full.cpu,
-      // Where the CPU goes per frame, against Redis's own cost of one LPUSH in the limit run.
+      cpuCores: full.cores,
+      // Where the CPU goes per frame handed to a consumer, against Redis's own cost of one
+      // LPUSH in the limit run.
       cpuMicrosPerFrame: {
-        producer: round((full.cpu.producer / full.consumedPerSec) * 1e6),
-        consumers: round((full.cpu.consumers / full.consumedPerSec) * 1e6),
-        redis: round((full.cpu.redis / full.consumedPerSec) * 1e6),
+        producer: round(perFrame.producer),
+        consumers: round(perFrame.consumers),
+        redis: round(perFrame.redis),
       },
       redisMicrosPerLpush: round(lpushRedisMicros),
+      redisVsLpush: round(perFrame.redis / lpushRedisMicros, 2),
+      // Per frame pushed (dropped ones included) at full speed, and per frame handed out at
+      // half rate, where few are dropped.
+      redisMicrosPerPush: round(full.micros.redisPerPush),
+      pacedRedisMicrosPerFrame: round(paced.micros.redis),
+      pacedDroppedShare: round(paced.droppedPerSec / paced.pushedPerSec, 3),
+      redisCommandsPerFrame: full.commands,
       p50Ms: round(percentile(paced.latencies, 0.5), 3),
       p99Ms: round(percentile(paced.latencies, 0.99), 3),
     };
@@ -91,12 +112,18 @@ for (const policy of POLICIES) {
   }
 }
 
-console.log('\npolicy    frames/s  redis limit/s  ratio  p50 ms  p99 ms (at half rate)');
+const loadAfter = loadavg();
+console.log(
+  '\npolicy    frames/s  bound/s  redis limit/s  ratio  Redis µs/frame (/push)  ÷ LPUSH  p50 ms  p99 ms (at half rate)',
+);
 for (const r of rows) {
   console.log(
-    `${r.policy.padEnd(9)} ${String(r.framesPerSec).padStart(8)} ${String(r.redisLimitPerSec).padStart(14)} ${r.ratio.toFixed(2).padStart(6)} ${r.p50Ms.toFixed(2).padStart(7)} ${r.p99Ms.toFixed(2).padStart(7)}`,
+    `${r.policy.padEnd(9)} ${String(r.framesPerSec).padStart(8)} ${String(r.boundPerSec).padStart(8)} ${String(r.redisLimitPerSec).padStart(14)} ${r.ratio.toFixed(2).padStart(6)} ${`${r.cpuMicrosPerFrame.redis} (${r.redisMicrosPerPush})`.padStart(22)} ${r.redisVsLpush.toFixed(2).padStart(8)} ${r.p50Ms.toFixed(2).padStart(7)} ${r.p99Ms.toFixed(2).padStart(7)}`,
   );
 }
+console.log(
+  `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
+);
 await writeFile(
   new URL('./results/queue.json', import.meta.url),
   JSON.stringify(
@@ -104,6 +131,10 @@ await writeFile(
       date: new Date().toISOString(),
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
+      loadAverage: {
+        before: loadBefore.map((l) => round(l, 2)),
+        after: loadAfter.map((l) => round(l, 2)),
+      },
       payloadBytes: jpeg.length,
       results: rows,
     },
@@ -150,6 +181,7 @@ async function phase(
   seconds: number,
 ) {
   await queue.clear();
+  const commandsBefore = await commandStats(redis);
   const redisCpuBefore = await redisCpuSeconds(redis);
   const producerCpuBefore = process.cpuUsage();
   const started = now();
@@ -180,7 +212,6 @@ async function phase(
   await Promise.all(inFlight);
   const pushedElapsed = (now() - started) / 1000;
   const producerCpu = process.cpuUsage(producerCpuBefore);
-  const redisCpu = (await redisCpuSeconds(redis)) - redisCpuBefore;
   const reports = await Promise.all(
     consumers.map(
       (c) =>
@@ -190,24 +221,62 @@ async function phase(
         }),
     ),
   );
+  // After the consumers drained the queue: the pops of the last frames count too.
+  const redisCpu = (await redisCpuSeconds(redis)) - redisCpuBefore;
+  const commandsAfter = await commandStats(redis);
   const stats = await queue.stats();
   const consumed = reports.reduce((sum, r) => sum + r.count, 0);
   if (consumed !== stats.popped) {
     throw new Error(`consumers counted ${consumed} frames, the queue handed out ${stats.popped}`);
   }
   const lastAt = Math.max(...reports.map((r) => r.lastAt));
+  const commands: Record<string, { callsPerFrame: number; microsPerFrame: number }> = {};
+  for (const [name, after] of commandsAfter) {
+    if (name === 'info') continue;
+    const before = commandsBefore.get(name) ?? { calls: 0, usec: 0 };
+    const calls = after.calls - before.calls;
+    if (calls === 0) continue;
+    commands[name] = {
+      callsPerFrame: round(calls / consumed, 2),
+      microsPerFrame: round((after.usec - before.usec) / consumed, 1),
+    };
+  }
+  const cpuSeconds = {
+    producer: (producerCpu.user + producerCpu.system) / 1e6,
+    consumers: reports.reduce((sum, r) => sum + r.cpuSeconds, 0),
+    redis: redisCpu,
+  };
+  const perFrame = (seconds: number, frames: number): number => (seconds / frames) * 1e6;
   return {
+    commands,
     consumedPerSec: consumed / ((lastAt - started) / 1000),
     pushedPerSec: stats.pushed / pushedElapsed,
     droppedPerSec: stats.dropped / pushedElapsed,
     latencies: reports.flatMap((r) => r.latencies),
     // CPU used per second of the run, in cores: producer, both consumers, Redis.
-    cpu: {
-      producer: round((producerCpu.user + producerCpu.system) / 1e6 / pushedElapsed, 2),
-      consumers: round(reports.reduce((sum, r) => sum + r.cpuSeconds, 0) / pushedElapsed, 2),
-      redis: round(redisCpu / pushedElapsed, 2),
+    cores: {
+      producer: round(cpuSeconds.producer / pushedElapsed, 2),
+      consumers: round(cpuSeconds.consumers / pushedElapsed, 2),
+      redis: round(cpuSeconds.redis / pushedElapsed, 2),
+    },
+    // CPU µs per frame handed to a consumer, and Redis's per frame pushed.
+    micros: {
+      producer: perFrame(cpuSeconds.producer, consumed),
+      consumers: perFrame(cpuSeconds.consumers, consumed),
+      redis: perFrame(cpuSeconds.redis, consumed),
+      redisPerPush: perFrame(cpuSeconds.redis, stats.pushed),
     },
   };
+}
+
+/** `INFO commandstats`: calls and µs spent per command (commands run by scripts included). */
+async function commandStats(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
+  const info = await redis.info('commandstats');
+  const stats = new Map<string, { calls: number; usec: number }>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    stats.set(match[1]!, { calls: Number(match[2]), usec: Number(match[3]) });
+  }
+  return stats;
 }
 
 async function redisCpuSeconds(redis: Redis): Promise<number> {
