@@ -73,8 +73,11 @@ export {
 } from './frame/frame-errors.js';
 
 export {
+  DEFAULT_ORPHAN_AFTER_MS,
+  FIFO_DROPS_PER_PUSH,
   FrameQueue,
   type FrameQueueOptions,
+  type PruneReport,
   type PushOptions,
   type PushOutcome,
   type QueueStats,

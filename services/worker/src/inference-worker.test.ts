@@ -240,6 +240,18 @@ describe('inference worker', () => {
     await close();
   });
 
+  it("keeps its queue's stats to live streams: counters of gone streams are retired", async () => {
+    const { config, queue } = setup('fifo');
+    // A stream no producer announces (or one whose producer died) leaves counters behind.
+    for (let seq = 0; seq < 3; seq++) await queue.push(frame('stranger', seq));
+    const worker = await startWorker(config, 'w-prune');
+    await until(async () => (await queue.stats()).perStream.stranger === undefined);
+    const stats = await queue.stats();
+    expect(stats.retired).toEqual({ pushed: 3, dropped: 0 });
+    expect(stats.pushed).toBe(3);
+    await worker.shutdown();
+  });
+
   it('Redis down: not ready, no crash; back: ready and inferring again', async () => {
     const own = await startPrivateRedis();
     const config = parseConfig(

@@ -85,6 +85,8 @@ function settles<T>(promise: Promise<T>): { promise: Promise<T>; settled: boolea
 
 const POP_TIMEOUT_MS = 1000;
 const UNKNOWN_STREAM_RECHECK_MS = 1000;
+/** How often a worker runs its queue's upkeep (FrameQueue.prune), with the status report. */
+const QUEUE_PRUNE_INTERVAL_MS = 10_000;
 
 /**
  * The inference service of one type: takes frames from the type's queue, runs the model
@@ -112,6 +114,7 @@ export class InferenceWorker {
   private stopping = false;
   private avgRunMs = 0;
   private avgPrepareMs = 0;
+  private prunedAt = 0;
   /** Frames taken from the queue and not yet published (or skipped). */
   private inHand = 0;
   /** When the frame loop last moved: took a frame, found none, or finished one. */
@@ -384,6 +387,11 @@ export class InferenceWorker {
   private async reportStatus(): Promise<void> {
     const { metrics, type, workerId, redis } = this.options;
     try {
+      // First, so the depth below no longer counts frames of streams that stopped untaken.
+      if (Date.now() - this.prunedAt >= QUEUE_PRUNE_INTERVAL_MS) {
+        this.prunedAt = Date.now();
+        await this.queue.prune();
+      }
       const [stats, live] = await Promise.all([this.queue.stats(), this.workers.count(type)]);
       // Count this worker even before its first report reached Redis.
       this.tracker.observeType(stats.dropped, Math.max(1, live));

@@ -7,7 +7,7 @@ import { decodeLegacyFrame } from '../legacy/legacy-frame.js';
 import { ThrottledLog, type Logger } from '../logging/logger.js';
 import type { EiMetrics } from '../metrics/metrics.js';
 import { queueKeys, type QueueKeys } from '../redis/keys.js';
-import { runQueueScript } from './queue-scripts.js';
+import { runQueueScript, transaction } from './queue-scripts.js';
 import { CONFIG_DEFAULTS } from '../config/defaults.js';
 
 /** Where a frame came from: the structure of its policy, or a reference-demo producer. */
@@ -121,15 +121,16 @@ export class FrameConsumer {
     let message = value;
     if (source === 'latest') {
       const streamId = value.toString('latin1');
+      const slot = this.keys.slotPrefix + streamId;
       let taken: Buffer | null;
       try {
-        taken = (await runQueueScript(
-          this.redis,
-          'takeLatest',
-          [this.keys.slotPrefix + streamId, this.keys.pending],
-          [streamId],
-          true,
-        )) as Buffer | null;
+        // No script: a stream is waiting exactly while its id is pending and its slot holds
+        // the frame, so taking both at once is the whole bookkeeping (ZREM answers 0 and
+        // GETDEL nil when another worker was faster, or the frame was dropped as an orphan).
+        [, taken] = (await transaction(this.redis, [
+          ['ZREM', this.keys.pending, streamId],
+          ['GETDEL', slot],
+        ])) as [number, Buffer | null];
       } catch (error) {
         // The frame stays in its slot; the next push of that stream re-announces it.
         this.redisError(error);

@@ -1,5 +1,7 @@
 import { encode as msgpack } from '@msgpack/msgpack';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { Redis as IoRedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../frame/frame-codec.js';
@@ -7,11 +9,13 @@ import type { FrameDecodeError } from '../frame/frame-errors.js';
 import type { Frame } from '../frame/frame.js';
 import { createMetrics } from '../metrics/metrics.js';
 import type { Redis } from '../redis/redis-client.js';
+import { StreamRegistry } from '../registry/stream-registry.js';
 import { startPrivateRedisWithClient, type PrivateRedis } from '../testing/redis-server.js';
 import { sampleFrame } from '../testing/sample-messages.js';
 import { HOSTILE_LEGACY_MESSAGES } from '../testing/hostile-legacy-messages.js';
+import { waitFor } from '../testing/wait-for.js';
 import { FrameConsumer, type DequeuedFrame } from './frame-consumer.js';
-import { FrameQueue } from './frame-queue.js';
+import { FIFO_DROPS_PER_PUSH, FrameQueue, type QueueStats } from './frame-queue.js';
 import type { QueuePolicy } from '../config/config-schema.js';
 
 const JPEG = Buffer.concat([
@@ -303,19 +307,267 @@ describe('FrameConsumer', () => {
 });
 
 describe('FrameQueue on an auto-pipelined connection', () => {
-  it('keeps every push transaction whole when many are issued at once', async () => {
-    const pipelined = new IoRedis(server.port, '127.0.0.1', { enableAutoPipelining: true });
-    const queue = new FrameQueue({
-      redis: pipelined,
-      type: 'people',
-      policy: 'fifo',
-      cap: 100,
-      keyPrefix: 'ap:',
+  it.each(['fifo', 'latest'] as const)(
+    '%s: keeps every push and take transaction whole when many are issued at once',
+    async (policy) => {
+      const pipelined = new IoRedis(server.port, '127.0.0.1', { enableAutoPipelining: true });
+      const keyPrefix = `ap-${policy}:`;
+      const queue = new FrameQueue({
+        redis: pipelined,
+        type: 'people',
+        policy,
+        cap: 100,
+        keyPrefix,
+      });
+      await Promise.all(
+        Array.from({ length: 50 }, (_, seq) => queue.push(frame(`s${seq % 5}`, seq))),
+      );
+      const waiting = policy === 'fifo' ? 50 : 5;
+      expect(await queue.stats()).toMatchObject({ pushed: 50, dropped: 50 - waiting });
+      // Takes on the pipelined connection too, all at once: each frame handed out once.
+      const consumers = Array.from(
+        { length: 5 },
+        () => new FrameConsumer({ redis: pipelined, type: 'people', keyPrefix }),
+      );
+      const got = await Promise.all(consumers.map((c) => drain(c)));
+      const seqs = got.flat().map((d) => d.frame.seq);
+      expect(new Set(seqs).size).toBe(waiting);
+      expect(seqs.length).toBe(waiting);
+      if (policy === 'latest') expect(seqs.sort((a, b) => a - b)).toEqual([45, 46, 47, 48, 49]);
+      expect(await queue.stats()).toMatchObject({
+        popped: waiting,
+        waiting: { fifo: 0, latest: 0 },
+      });
+      await Promise.all(consumers.map((c) => c.close()));
+      pipelined.disconnect();
+    },
+  );
+});
+
+// Queue state cannot leak: orphaned `latest` frames are dropped, the stats hash keeps only
+// live streams, and a lowered `fifo` cap is reached in bounded steps. Counters stay exact.
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const PUSHER = fileURLToPath(new URL('../testing/stream-pusher.process.ts', import.meta.url));
+
+/** A producer process pushing frames of `ids`, announced in the registry, until killed. */
+async function startPusher(
+  keyPrefix: string,
+  options: { policy: QueuePolicy; cap: number; orphanAfterMs: number; registryTtlMs: number },
+  ids: string[],
+): Promise<{ kill(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...['--conditions=@ei/source', '--import', 'tsx', PUSHER, server.url, keyPrefix, 'people'],
+      ...[options.policy, options.cap, options.orphanAfterMs, options.registryTtlMs].map(String),
+      ...ids,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('pushing')) resolve();
     });
-    await Promise.all(
-      Array.from({ length: 50 }, (_, seq) => queue.push(frame(`s${seq % 5}`, seq))),
+    child.once('exit', (code) => reject(new Error(`pusher exited with ${code}`)));
+  });
+  return {
+    kill: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+/** pushed = popped + dropped + waiting, to the frame, per stream and in total. */
+function expectExact(stats: QueueStats, popped: number): void {
+  const waiting = stats.waiting.latest + stats.waiting.fifo + stats.waiting.lossless;
+  expect(stats.popped).toBe(popped);
+  expect(stats.pushed).toBe(popped + stats.dropped + waiting);
+  const sum = { pushed: stats.retired.pushed, dropped: stats.retired.dropped };
+  for (const counters of Object.values(stats.perStream)) {
+    sum.pushed += counters.pushed;
+    sum.dropped += counters.dropped;
+  }
+  expect(sum).toEqual({ pushed: stats.pushed, dropped: stats.dropped });
+}
+
+describe('latest: orphaned frames', () => {
+  it('are dropped and stop counting against cap; a new stream is admitted; counts stay exact', async () => {
+    const keyPrefix = `orphans-${randomUUID().slice(0, 8)}:`;
+    const orphanAfterMs = 2000;
+    const options = { policy: 'latest' as const, cap: 4, orphanAfterMs, registryTtlMs: 5000 };
+    const orphans = ['cam-0', 'cam-1', 'cam-2', 'cam-3'];
+    const pusher = await startPusher(keyPrefix, options, orphans);
+    const queue = new FrameQueue({ redis, type: 'people', keyPrefix, ...options });
+    const ready = queue.keys.ready;
+    // The producer dies, and so does a worker that had popped every stream's id but had not
+    // taken the frames yet: nothing will ever take or push these four frames again.
+    await pusher.kill();
+    for (let taken = 0; taken < orphans.length;) {
+      if ((await redis.blpop(ready, 1)) !== null) taken += 1;
+    }
+    expect(await redis.llen(ready)).toBe(0);
+    expect((await queue.stats()).waiting.latest).toBe(4);
+
+    // Before they are orphans they hold all four places: a new stream is turned away.
+    expect(await queue.push(frame('fresh', 0))).toEqual({ status: 'rejected', dropped: 1 });
+    // Once their streams pushed nothing for `orphanAfterMs`, they make way for it.
+    let seq = 1;
+    await waitFor(
+      'the new stream admitted',
+      async () => (await queue.push(frame('fresh', seq++))).status === 'queued',
+      orphanAfterMs + 10_000,
+      100,
     );
-    expect(await queue.stats()).toMatchObject({ pushed: 50, dropped: 0, waiting: { fifo: 50 } });
-    pipelined.disconnect();
+    // Orphans that the admission left (it drops only those already due) go with the upkeep.
+    await waitFor('every orphan dropped', async () => {
+      await queue.prune();
+      return (await queue.stats()).waiting.latest === 1;
+    });
+    const slots = await Promise.all(orphans.map((id) => redis.exists(queue.keys.slotPrefix + id)));
+    expect(slots).toEqual([0, 0, 0, 0]);
+
+    const stats = await queue.stats();
+    expect(stats.waiting.latest).toBe(1);
+    expectExact(stats, 0);
+    for (const id of orphans) {
+      // Every frame of a stream that died with its frame untaken is counted as dropped.
+      expect(stats.perStream[id]!.pushed).toBeGreaterThan(0);
+      expect(stats.perStream[id]!.dropped).toBe(stats.perStream[id]!.pushed);
+    }
+    expect(stats.perStream.fresh).toEqual({ pushed: seq, dropped: seq - 1 });
+
+    // The new stream's frame is served, and no stale id of the orphans is left behind.
+    const consumer = new FrameConsumer({ redis, type: 'people', keyPrefix });
+    const got = await consumer.pop(2000);
+    expect(got?.frame).toMatchObject({ streamId: 'fresh', seq: seq - 1 });
+    expect(await consumer.pop(200)).toBeNull();
+    expect(await redis.llen(ready)).toBe(0);
+    expectExact(await queue.stats(), 1);
+    await consumer.close();
+  });
+
+  it('an orphan no worker came for is dropped with its ready id; workers then find nothing', async () => {
+    const keyPrefix = `unserved-${randomUUID().slice(0, 8)}:`;
+    const queue = new FrameQueue({
+      redis,
+      type: 'people',
+      policy: 'latest',
+      cap: 4,
+      keyPrefix,
+      orphanAfterMs: 200,
+    });
+    await queue.push(frame('gone', 0));
+    expect(await queue.prune()).toEqual({ orphans: 0, retiredFields: 0 });
+    await waitFor('the orphan dropped', async () => (await queue.prune()).orphans === 1);
+    const stats = await queue.stats();
+    expect(stats).toMatchObject({ pushed: 1, dropped: 1, waiting: { latest: 0 } });
+    expectExact(stats, 0);
+    expect(await redis.llen(queue.keys.ready)).toBe(0);
+    expect(await redis.exists(queue.keys.slotPrefix + 'gone')).toBe(0);
+    const consumer = new FrameConsumer({ redis, type: 'people', keyPrefix });
+    expect(await consumer.pop(300)).toBeNull();
+    await consumer.close();
+  });
+});
+
+describe('stats of streams gone from the registry', () => {
+  for (const policy of ['latest', 'fifo'] as const) {
+    it(`${policy}: are folded into retired; totals and pushed = popped + dropped + waiting stay exact`, async () => {
+      const keyPrefix = `retire-${policy}-${randomUUID().slice(0, 8)}:`;
+      // fifo: a small cap, so frames are dropped and both kinds of counter are retired.
+      const cap = policy === 'latest' ? 64 : 16;
+      const options = { policy, cap, orphanAfterMs: 30_000, registryTtlMs: 400 };
+      const queue = new FrameQueue({ redis, type: 'people', keyPrefix, ...options });
+      const consumer = new FrameConsumer({ redis, type: 'people', keyPrefix });
+      let popped = 0;
+      // Short-lived streams that never announced themselves (tools, tests) and a killed
+      // producer's announced streams both leave counters behind.
+      for (let i = 0; i < 50; i++) await queue.push(frame(`one-off-${i % 25}`, i));
+      const pusher = await startPusher(keyPrefix, options, ['dead-0', 'dead-1']);
+      await pusher.kill();
+      const registry = new StreamRegistry({ redis, keyPrefix, ttlMs: 60_000 });
+      await registry.announce({
+        id: 'live',
+        type: 'people',
+        source: 's',
+        state: 'live',
+        host: 'h',
+      });
+      for (let i = 0; i < 5; i++) await queue.push(frame('live', i));
+      while ((await consumer.pop(200)) !== null) popped += 1;
+      // A stream gone from the registry with a frame still waiting in its `latest` slot keeps
+      // its counters until the frame is gone.
+      await queue.push(frame('waiting-one', 0));
+      const kept = policy === 'latest' ? ['live', 'waiting-one'] : ['live'];
+
+      await waitFor('the killed producer left the registry', async () => {
+        const dead = await Promise.all(['dead-0', 'dead-1'].map((id) => registry.get(id)));
+        return dead.every((stream) => stream === undefined);
+      });
+      const before = await queue.stats();
+      expect(Object.keys(before.perStream).length).toBeGreaterThan(25);
+      expectExact(before, popped);
+
+      const report = await queue.prune();
+      const after = await queue.stats();
+      expect(Object.keys(after.perStream).sort()).toEqual(kept);
+      expect(report.retiredFields).toBeGreaterThan(0);
+      expect({ pushed: after.pushed, dropped: after.dropped, popped: after.popped }).toEqual({
+        pushed: before.pushed,
+        dropped: before.dropped,
+        popped: before.popped,
+      });
+      expect(after.perStream.live).toEqual(before.perStream.live);
+      expectExact(after, popped);
+      // The hash holds the live streams' fields and the two retired sums, nothing more.
+      const fields = await redis.hkeys(queue.keys.stats);
+      expect(fields.filter((f) => !kept.includes(f.slice(f.indexOf(':') + 1))).sort()).toEqual([
+        'retired:dropped',
+        'retired:pushed',
+      ]);
+
+      // Counting goes on across pruning: later frames land on top of the retired sums.
+      await queue.push(frame('live', 5));
+      while ((await consumer.pop(200)) !== null) popped += 1;
+      expectExact(await queue.stats(), popped);
+      await consumer.close();
+    });
+  }
+});
+
+describe('fifo: a lowered cap', () => {
+  it('is reached in bounded steps, every trimmed frame counted as dropped against its stream', async () => {
+    const keyPrefix = `trim-${randomUUID().slice(0, 8)}:`;
+    const long = new FrameQueue({ redis, type: 'people', policy: 'fifo', cap: 1000, keyPrefix });
+    for (let seq = 0; seq < 400; seq++) await long.push(frame(`s${seq % 4}`, seq));
+    const short = new FrameQueue({ redis, type: 'people', policy: 'fifo', cap: 10, keyPrefix });
+    let length = 400;
+    let pushes = 0;
+    while (length > 10) {
+      const outcome = await short.push(frame('new', pushes));
+      pushes += 1;
+      // One push drops at most FIFO_DROPS_PER_PUSH frames, whatever the excess.
+      expect(outcome.dropped).toBe(Math.min(FIFO_DROPS_PER_PUSH, length + 1 - 10));
+      length += 1 - outcome.dropped;
+      expect(await redis.llen(short.keys.fifo)).toBe(length);
+    }
+    expect(pushes).toBe(Math.ceil((400 - 10) / (FIFO_DROPS_PER_PUSH - 1)));
+    const stats = await short.stats();
+    expect(stats.waiting.fifo).toBe(10);
+    expect(stats.dropped).toBe(400 + pushes - 10);
+    expectExact(stats, 0);
+    // The oldest frames went first: the four old streams lost 100 frames each, and what is
+    // left is the newest ten frames.
+    for (const id of ['s0', 's1', 's2', 's3']) expect(stats.perStream[id]!.dropped).toBe(100);
+    const consumer = new FrameConsumer({ redis, type: 'people', keyPrefix });
+    const left: number[] = [];
+    for (let next = await consumer.pop(200); next; next = await consumer.pop(200)) {
+      left.push(next.frame.seq);
+    }
+    expect(left).toEqual(Array.from({ length: 10 }, (_, i) => pushes - 10 + i));
+    await consumer.close();
   });
 });

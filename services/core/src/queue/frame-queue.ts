@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import type { QueuePolicy } from '../config/config-schema.js';
 import { encodeFrame, DEFAULT_MAX_FRAME_BYTES } from '../frame/frame-codec.js';
 import type { Frame } from '../frame/frame.js';
-import { queueKeys, type QueueKeys } from '../redis/keys.js';
-import { runQueueScript, storeAndAdmit } from './queue-scripts.js';
+import { queueKeys, registryKeys, type QueueKeys } from '../redis/keys.js';
+import { runQueueScript, transaction } from './queue-scripts.js';
 import { CONFIG_DEFAULTS } from '../config/defaults.js';
 
 export interface FrameQueueOptions {
@@ -21,7 +21,24 @@ export interface FrameQueueOptions {
    * `redis` (duplicate) on first need when left out.
    */
   blockingRedis?: Redis;
+  /**
+   * `latest`: a waiting frame whose stream pushed nothing for this long is an orphan (its
+   * producer gone, and a worker that died between popping the stream's id and taking the
+   * frame, or no worker at all). Orphans are dropped, so they stop holding places under
+   * `cap`: when a new stream finds the queue full, and by `prune()`. Default
+   * DEFAULT_ORPHAN_AFTER_MS.
+   */
+  orphanAfterMs?: number;
 }
+
+/** `latest`: see FrameQueueOptions.orphanAfterMs. */
+export const DEFAULT_ORPHAN_AFTER_MS = 30_000;
+/** `fifo`: most frames one push drops, so a lowered `cap` is reached in bounded steps. */
+export const FIFO_DROPS_PER_PUSH = 16;
+/** `latest`: most orphans dropped when a new stream finds the queue full. */
+const ORPHANS_PER_PUSH = 8;
+/** prune(): most orphans dropped, and the HSCAN COUNT hint, per step. */
+const PRUNE_STEP = 256;
 
 /** What happened to a pushed frame. */
 export type PushOutcome =
@@ -46,7 +63,21 @@ export interface QueueStats {
   waiting: { latest: number; fifo: number; lossless: number; legacy: number };
   /** pushed - dropped - waiting: frames handed to consumers (exact for the snapshot). */
   popped: number;
+  /** Counters of the streams with a field in the stats hash. */
   perStream: Record<string, { pushed: number; dropped: number }>;
+  /**
+   * Counters of streams gone from the stream registry, folded together by `prune()` so the
+   * stats hash stays bounded. `perStream` plus `retired` add up to `pushed` and `dropped`.
+   */
+  retired: { pushed: number; dropped: number };
+}
+
+/** What one `prune()` did. */
+export interface PruneReport {
+  /** `latest` orphans dropped (see FrameQueueOptions.orphanAfterMs). */
+  orphans: number;
+  /** Per-stream counter fields folded into `retired`. */
+  retiredFields: number;
 }
 
 const LOSSLESS_WAIT_FLAG_MS = 2000;
@@ -66,6 +97,8 @@ export class FrameQueue {
   readonly keys: QueueKeys;
   private readonly redis: Redis;
   private readonly maxFrameBytes: number;
+  private readonly orphanAfterMs: number;
+  private readonly streamKeyPrefix: string;
   private blockingRedis: Redis | undefined;
   private readonly ownsBlocking: boolean;
 
@@ -79,8 +112,14 @@ export class FrameQueue {
     this.type = options.type;
     this.policy = options.policy;
     this.cap = options.cap;
-    this.keys = queueKeys(options.keyPrefix ?? CONFIG_DEFAULTS.redis.keyPrefix, options.type);
+    const keyPrefix = options.keyPrefix ?? CONFIG_DEFAULTS.redis.keyPrefix;
+    this.keys = queueKeys(keyPrefix, options.type);
+    this.streamKeyPrefix = registryKeys(keyPrefix).stream('');
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.orphanAfterMs = options.orphanAfterMs ?? DEFAULT_ORPHAN_AFTER_MS;
+    if (!Number.isInteger(this.orphanAfterMs) || this.orphanAfterMs < 1) {
+      throw new RangeError(`orphanAfterMs must be a positive integer, got ${this.orphanAfterMs}`);
+    }
     this.blockingRedis = options.blockingRedis;
     this.ownsBlocking = options.blockingRedis === undefined;
   }
@@ -109,25 +148,27 @@ export class FrameQueue {
     switch (this.policy) {
       case 'latest': {
         const slot = k.slotPrefix + streamId;
-        const code = (await storeAndAdmit(
-          this.redis,
-          { command: 'set', key: slot, value: message },
-          'admitLatest',
-          [slot, k.pending, k.ready, k.stats],
-          [streamId, this.cap],
-        )) as number;
+        const [, code] = await transaction(this.redis, [
+          ['SET', slot, message],
+          {
+            script: 'admitLatest',
+            keys: [slot, k.pending, k.ready, k.stats],
+            args: [streamId, this.cap, this.orphanAfterMs, k.slotPrefix, ORPHANS_PER_PUSH],
+          },
+        ]);
         if (code === 2) return { status: 'rejected', dropped: 1 };
         return { status: 'queued', dropped: code === 1 ? 1 : 0 };
       }
       case 'fifo': {
-        const dropped = (await storeAndAdmit(
-          this.redis,
-          { command: 'rpush', key: k.fifo, value: message },
-          'admitFifo',
-          [k.fifo, k.stats],
-          [streamId, this.cap],
-        )) as number;
-        return { status: 'queued', dropped };
+        const [, dropped] = await transaction(this.redis, [
+          ['RPUSH', k.fifo, message],
+          {
+            script: 'admitFifo',
+            keys: [k.fifo, k.stats],
+            args: [streamId, this.cap, FIFO_DROPS_PER_PUSH],
+          },
+        ]);
+        return { status: 'queued', dropped: dropped as number };
       }
       case 'lossless':
         return this.pushLossless(streamId, message, options.signal);
@@ -142,13 +183,14 @@ export class FrameQueue {
     const k = this.keys;
     for (;;) {
       signal?.throwIfAborted();
-      const full = (await storeAndAdmit(
-        this.redis,
-        { command: 'rpush', key: k.lossless, value: message },
-        'admitLossless',
-        [k.lossless, k.stats, k.waiting],
-        [streamId, this.cap, LOSSLESS_WAIT_FLAG_MS],
-      )) as number;
+      const [, full] = await transaction(this.redis, [
+        ['RPUSH', k.lossless, message],
+        {
+          script: 'admitLossless',
+          keys: [k.lossless, k.stats, k.waiting],
+          args: [streamId, this.cap, LOSSLESS_WAIT_FLAG_MS],
+        },
+      ]);
       if (full === 0) return { status: 'queued', dropped: 0 };
       // Full: block until a consumer hands out a wake-up token (or the backstop timeout).
       // An abort stops waiting at once; the BLPOP ends by itself within its timeout, and a
@@ -170,7 +212,10 @@ export class FrameQueue {
     return this.blockingRedis;
   }
 
-  /** Counters and depths read in one atomic step. */
+  /**
+   * Counters and depths read in one atomic step. The stats hash holds counters per stream
+   * only (one HINCRBY per event on the push path); the totals are their sums.
+   */
   async stats(): Promise<QueueStats> {
     const k = this.keys;
     const reply = (await runQueueScript(
@@ -180,20 +225,25 @@ export class FrameQueue {
       [],
     )) as [string[], number, number, number, number, number];
     const [flat, latest, fifo, lossless, legacy] = reply;
-    let pushed = 0;
-    let dropped = 0;
     const perStream: QueueStats['perStream'] = {};
+    const retired = { pushed: 0, dropped: 0 };
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const field = flat[i]!;
+      const colon = field.indexOf(':');
+      const kind = field.slice(0, colon);
+      const rest = field.slice(colon + 1);
       const value = Number(flat[i + 1]);
-      if (field === 'pushed') pushed = value;
-      else if (field === 'dropped') dropped = value;
-      else {
-        const colon = field.indexOf(':');
-        const kind = field.slice(0, colon) as 'pushed' | 'dropped';
-        const id = field.slice(colon + 1);
-        (perStream[id] ??= { pushed: 0, dropped: 0 })[kind] = value;
+      if (kind === 'retired' && (rest === 'pushed' || rest === 'dropped')) retired[rest] = value;
+      else if (kind === 'pushed' || kind === 'dropped') {
+        (perStream[rest] ??= { pushed: 0, dropped: 0 })[kind] = value;
       }
+      // Anything else (the per-type totals written before SCRIPTS_VERSION 2) is not read.
+    }
+    let pushed = retired.pushed;
+    let dropped = retired.dropped;
+    for (const counters of Object.values(perStream)) {
+      pushed += counters.pushed;
+      dropped += counters.dropped;
     }
     return {
       pushed,
@@ -201,7 +251,33 @@ export class FrameQueue {
       waiting: { latest, fifo, lossless, legacy },
       popped: pushed - dropped - latest - fifo - lossless,
       perStream,
+      retired,
     };
+  }
+
+  /**
+   * The queue's upkeep, in bounded steps: drops `latest` orphans (see `orphanAfterMs`)
+   * and folds the counters of streams gone from the stream registry into `retired`, so
+   * the stats hash stays as small as the live streams. Workers call it now and then;
+   * every total stays exact.
+   */
+  async prune(): Promise<PruneReport> {
+    const k = this.keys;
+    const report: PruneReport = { orphans: 0, retiredFields: 0 };
+    let cursor = '0';
+    let orphans = PRUNE_STEP;
+    while (cursor !== 'done' || orphans === PRUNE_STEP) {
+      let retired: number;
+      [cursor, orphans, retired] = (await runQueueScript(
+        this.redis,
+        'pruneQueue',
+        [k.stats, k.pending, k.ready],
+        [k.slotPrefix, this.streamKeyPrefix, cursor, PRUNE_STEP],
+      )) as [string, number, number];
+      report.orphans += orphans;
+      report.retiredFields += retired;
+    }
+    return report;
   }
 
   /** Removes the queue's frames and counters (tests and benchmarks). */
@@ -217,9 +293,10 @@ export class FrameQueue {
         500,
       );
       cursor = next;
-      if (slots.length > 0) await this.redis.del(...slots);
+      if (slots.length > 0) await this.redis.unlink(...slots);
     } while (cursor !== '0');
-    await this.redis.del(k.ready, k.pending, k.fifo, k.lossless, k.space, k.waiting, k.stats);
+    // UNLINK: a long list is freed in the background instead of holding Redis.
+    await this.redis.unlink(k.ready, k.pending, k.fifo, k.lossless, k.space, k.waiting, k.stats);
   }
 
   /** Closes the connection this queue opened itself (not the one passed in). */

@@ -2,32 +2,57 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 /**
- * The queue's Lua scripts, read from ./lua (named `verbNoun-<numKeys>.lua`). They are
- * registered under versioned command names: a change to a script bumps SCRIPTS_VERSION, so
- * workers of two releases sharing one Redis during a rolling update never mix them up.
- * ioredis runs them with EVALSHA and re-sends the source after a Redis restart (NOSCRIPT).
+ * The queue's Lua scripts, read from ./lua (named `verbNoun-<numKeys>.lua`; shared pieces
+ * in lua/includes, pulled in by a `-- @include <name>` line). Scripts run outside a
+ * transaction are registered under versioned command names: a change to a script bumps
+ * SCRIPTS_VERSION, so workers of two releases sharing one Redis during a rolling update
+ * never mix them up. ioredis runs those with EVALSHA and re-sends the source after a Redis
+ * restart (NOSCRIPT).
  */
-export const SCRIPTS_VERSION = 1;
+export const SCRIPTS_VERSION = 2;
 
 export type ScriptName =
-  'admitLatest' | 'admitFifo' | 'admitLossless' | 'takeLatest' | 'signalSpace' | 'getStats';
+  'admitLatest' | 'admitFifo' | 'admitLossless' | 'signalSpace' | 'getStats' | 'pruneQueue';
+
+/** Scripts that run inside a MULTI/EXEC beside a plain command that moves the frame. */
+export type TransactionScript = 'admitLatest' | 'admitFifo' | 'admitLossless';
 
 const SCRIPT_FILES: Record<ScriptName, string> = {
   admitLatest: 'admitLatest-4.lua',
   admitFifo: 'admitFifo-2.lua',
   admitLossless: 'admitLossless-3.lua',
-  takeLatest: 'takeLatest-2.lua',
   signalSpace: 'signalSpace-2.lua',
   getStats: 'getStats-6.lua',
+  pruneQueue: 'pruneQueue-3.lua',
 };
 
 // Resolves to src/queue/lua both from src/queue (tests, tsx) and from dist/queue (built).
 const LUA_DIR = new URL('../../src/queue/lua/', import.meta.url);
 
+const readLua = (file: string): string =>
+  readFileSync(new URL(file, LUA_DIR), 'utf8').replace(
+    /^-- @include (\w+)$/gm,
+    (_, include: string) => readLua(`includes/${include}.lua`),
+  );
+
+/**
+ * What travels to Redis: the script without its comments and indentation. Inside a
+ * transaction a script goes as EVAL with its text on every call (see `transaction`), and
+ * Redis hashes that text each time to find the compiled script; the documented files are
+ * about three times the size of their code.
+ */
+export const compactLua = (lua: string): string =>
+  lua
+    .replace(/--\[\[[\s\S]*?\]\]/g, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('--'))
+    .join('\n');
+
 const loaded = Object.fromEntries(
   Object.entries(SCRIPT_FILES).map(([name, file]) => {
     const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
-    return [name, { numberOfKeys, lua: readFileSync(new URL(file, LUA_DIR), 'utf8') }];
+    return [name, { numberOfKeys, lua: compactLua(readLua(file)) }];
   }),
 ) as Record<ScriptName, { numberOfKeys: number; lua: string }>;
 
@@ -35,6 +60,7 @@ const commandName = (name: ScriptName): string =>
   `ei${name[0]!.toUpperCase()}${name.slice(1)}V${SCRIPTS_VERSION}`;
 
 type ScriptFn = (...args: (string | Buffer | number)[]) => Promise<unknown>;
+type Argument = string | Buffer | number;
 
 /** Registers the scripts on a connection once; safe to call again. */
 export function defineQueueScripts(redis: Redis): void {
@@ -45,67 +71,77 @@ export function defineQueueScripts(redis: Redis): void {
   }
 }
 
+/** A plain command of a transaction: name and arguments, as `redis.call` takes them. */
+export type PlainCommand = [name: 'SET' | 'RPUSH' | 'GETDEL' | 'ZREM', ...args: Argument[]];
+
+/** A script of a transaction, with its keys and arguments. */
+export interface ScriptCall {
+  script: TransactionScript;
+  keys: readonly string[];
+  args: readonly Argument[];
+}
+
 /**
- * Stores a frame with a plain command and runs an `admit*` script right after it, in one
- * MULTI/EXEC transaction: atomic like a single script, but the frame bytes never enter Lua.
+ * Runs commands (plain ones and at most a script) as one MULTI/EXEC transaction, in the
+ * order given: atomic like a single script, but the frame bytes, moved by the plain
+ * commands (SET or RPUSH by a producer, GETDEL by a worker), never enter Lua. Returns
+ * EXEC's replies in order, binary (a frame is a Buffer); a failed command throws.
+ *
  * EVAL (not EVALSHA) because a transaction cannot recover from NOSCRIPT after a Redis
- * restart; Redis caches the compiled script by its hash, so only the ~1 KB text travels.
- * Returns the script's reply.
+ * restart: the commands around the failed script would have run. Redis caches the compiled
+ * script by its hash, so only its compact text (a few hundred bytes) travels.
  */
-export async function storeAndAdmit(
+export async function transaction(
   redis: Redis,
-  store: { command: 'rpush' | 'set'; key: string; value: Buffer },
-  script: 'admitLatest' | 'admitFifo' | 'admitLossless',
-  keys: readonly string[],
-  args: readonly (string | number)[],
-): Promise<unknown> {
-  const { lua, numberOfKeys } = loaded[script];
+  steps: readonly (PlainCommand | ScriptCall)[],
+): Promise<unknown[]> {
+  const args = (step: PlainCommand | ScriptCall): [string, ...Argument[]] => {
+    if (Array.isArray(step)) return step as PlainCommand;
+    const { lua, numberOfKeys } = loaded[(step as ScriptCall).script];
+    return ['EVAL', lua, numberOfKeys, ...step.keys, ...step.args];
+  };
+  if (redis.options.enableAutoPipelining) {
+    // Auto-pipelining may reorder single commands across callers; a pipelined MULTI keeps
+    // the transaction whole at the price of an extra copy of the frame (ioredis
+    // concatenates the pipeline into one buffer).
+    const pipeline = redis.multi();
+    for (const step of steps) pipeline.callBuffer(...args(step));
+    const replies = await pipeline.exec();
+    if (!replies) throw new Error('queue transaction aborted');
+    return replies.map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
+  }
   // Not ioredis's pipelined MULTI: it concatenates the whole transaction into one new
   // buffer, a third copy of the frame (measured: 7.3k pushes/s pipelined, see
   // docs/architecture.md). The commands are written one by one in one synchronous run, so
-  // nothing else can slip in between MULTI and EXEC on this connection.
-  if (redis.options.enableAutoPipelining) {
-    // Auto-pipelining may reorder single commands across callers; a pipelined MULTI keeps
-    // the transaction whole at the price of the extra copy.
-    const transaction = redis.multi();
-    if (store.command === 'rpush') transaction.rpush(store.key, store.value);
-    else transaction.set(store.key, store.value);
-    const replies = await transaction.eval(lua, numberOfKeys, ...keys, ...args).exec();
-    if (!replies) throw new Error(`${script}: transaction aborted`);
-    for (const [error] of replies) if (error) throw error;
-    return replies[1]![1];
-  }
-  // Corked, the four commands leave in one writev and reach Redis in one read, instead of
-  // four system calls on each side (measured: see docs/performance.md, bench:queue).
+  // nothing else can slip in between MULTI and EXEC on this connection. Corked, they leave
+  // in one writev and reach Redis in one read, instead of a system call each on both sides.
   const socket = redis.status === 'ready' ? redis.stream : undefined;
   socket?.cork();
-  let executed: Promise<[error: Error | null, result: unknown][] | null>;
-  const sent: Promise<unknown>[] = [];
+  let executed: Promise<unknown>;
+  const queued: Promise<unknown>[] = [];
   try {
-    sent.push(redis.multi({ pipeline: false }));
-    sent.push(
-      store.command === 'rpush'
-        ? redis.rpush(store.key, store.value)
-        : redis.set(store.key, store.value),
-    );
-    sent.push(redis.eval(lua, numberOfKeys, ...keys, ...args));
-    executed = redis.exec();
+    queued.push(redis.call('MULTI'));
+    for (const step of steps) queued.push(redis.callBuffer(...args(step)));
+    executed = redis.callBuffer('EXEC');
   } finally {
     socket?.uncork();
   }
   // MULTI answers OK and the queued commands QUEUED; a failure there aborts the EXEC too.
-  const [replies] = await Promise.all([executed, Promise.all(sent)]);
-  if (!replies) throw new Error(`${script}: transaction aborted`);
-  for (const [error] of replies) if (error) throw error;
-  return replies[1]![1];
+  const [replies] = await Promise.all([executed, Promise.all(queued)]);
+  if (!Array.isArray(replies)) throw new Error('queue transaction aborted');
+  for (const reply of replies) if (reply instanceof Error) throw reply;
+  return replies;
 }
 
-/** Runs a script; `buffer` asks for binary replies (frames) instead of strings. */
+/** Runs a script on its own; `buffer` asks for binary replies instead of strings. */
 export function runQueueScript(
   redis: Redis,
   name: ScriptName,
   keys: readonly string[],
-  args: readonly (string | Buffer | number)[],
+  args: readonly Argument[],
   buffer = false,
 ): Promise<unknown> {
   defineQueueScripts(redis);

@@ -24,79 +24,84 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Redis restarted under running clients', () => {
-  it('producer, consumer, registry and result subscriber reconnect and carry on', async () => {
-    const queue = new FrameQueue({ redis, type: 'people', policy: 'fifo', cap: 100 });
-    const consumer = new FrameConsumer({ redis, type: 'people' });
-    const registry = new StreamRegistry({ redis, ttlMs: 2000 });
-    const bus = new ResultBus({ redis });
-    const heartbeatErrors: Error[] = [];
-    const heartbeat = registry.keepAlive(
-      { id: 'cam', type: 'people', source: 's', state: 'live', host: 'h' },
-      100,
-      (e) => heartbeatErrors.push(e),
-    );
-    const results: number[] = [];
-    const subscription = await bus.subscribe(['cam'], (live) => results.push(live.result.seq));
+  it.each(['fifo', 'latest'] as const)(
+    '%s: producer, consumer, registry and result subscriber reconnect and carry on',
+    async (policy) => {
+      const keyPrefix = `${policy}:`;
+      const queue = new FrameQueue({ redis, type: 'people', policy, cap: 100, keyPrefix });
+      const consumer = new FrameConsumer({ redis, type: 'people', keyPrefix });
+      const registry = new StreamRegistry({ redis, ttlMs: 2000, keyPrefix });
+      const bus = new ResultBus({ redis, keyPrefix });
+      const heartbeatErrors: Error[] = [];
+      const heartbeat = registry.keepAlive(
+        { id: 'cam', type: 'people', source: 's', state: 'live', host: 'h' },
+        100,
+        (e) => heartbeatErrors.push(e),
+      );
+      const results: number[] = [];
+      const subscription = await bus.subscribe(['cam'], (live) => results.push(live.result.seq));
 
-    let seq = 0;
-    let pushErrors = 0;
-    const popped: number[] = [];
-    let running = true;
-    const producing = (async () => {
-      while (running) {
-        try {
-          await queue.push({
-            streamId: 'cam',
-            type: 'people',
-            seq,
-            captureTs: Date.now(),
-            width: 640,
-            height: 480,
-            encoding: 'jpeg',
-            data: sampleJpeg(),
-          });
-          seq += 1;
-        } catch {
-          pushErrors += 1; // the command connection fails fast while Redis is away
+      let seq = 0;
+      let pushErrors = 0;
+      const popped: number[] = [];
+      let running = true;
+      const producing = (async () => {
+        while (running) {
+          try {
+            await queue.push({
+              streamId: 'cam',
+              type: 'people',
+              seq,
+              captureTs: Date.now(),
+              width: 640,
+              height: 480,
+              encoding: 'jpeg',
+              data: sampleJpeg(),
+            });
+            seq += 1;
+          } catch {
+            pushErrors += 1; // the command connection fails fast while Redis is away
+          }
+          await sleep(5);
         }
-        await sleep(5);
-      }
-    })();
-    const consuming = (async () => {
-      while (running) {
-        const next = await consumer.pop(200);
-        if (next) {
-          popped.push(next.frame.seq);
-          await bus
-            .publish({ ...resultFor(next.frame.seq) }, next.frame.data)
-            .catch(() => undefined);
+      })();
+      const consuming = (async () => {
+        while (running) {
+          const next = await consumer.pop(200);
+          if (next) {
+            popped.push(next.frame.seq);
+            await bus
+              .publish({ ...resultFor(next.frame.seq) }, next.frame.data)
+              .catch(() => undefined);
+          }
         }
-      }
-    })();
+      })();
 
-    // Frames flow before the outage (waited for, not timed: the machine may be busy).
-    await waitFor(() => popped.length > 10);
-    await server.restart({ downMs: 500 });
-    // Everything is lost with the restart (no persistence); the stream must re-appear
-    // by its heartbeat and frames must flow again.
-    await waitFor(async () => (await registry.list()).some((s) => s.id === 'cam'));
-    const afterRestart = popped.length;
-    await waitFor(
-      async () =>
-        popped.length > afterRestart + 20 && results.length > 0 && results.at(-1)! > afterRestart,
-    );
-    running = false;
-    await Promise.all([producing, consuming]);
+      // Frames flow before the outage (waited for, not timed: the machine may be busy).
+      await waitFor(() => popped.length > 10);
+      await server.restart({ downMs: 500 });
+      // Everything is lost with the restart (no persistence); the stream must re-appear
+      // by its heartbeat and frames must flow again.
+      await waitFor(async () => (await registry.list()).some((s) => s.id === 'cam'));
+      const afterRestart = popped.length;
+      await waitFor(
+        async () =>
+          popped.length > afterRestart + 20 && results.length > 0 && results.at(-1)! > afterRestart,
+      );
+      running = false;
+      await Promise.all([producing, consuming]);
 
-    expect(pushErrors).toBeGreaterThan(0);
-    expect(heartbeatErrors.length).toBeGreaterThan(0);
-    // Frames came in order (fifo), before and after the outage.
-    for (let i = 1; i < popped.length; i++) expect(popped[i]!).toBeGreaterThan(popped[i - 1]!);
-    await heartbeat.stop();
-    await subscription.close();
-    await consumer.close();
-    await queue.close();
-  });
+      expect(pushErrors).toBeGreaterThan(0);
+      expect(heartbeatErrors.length).toBeGreaterThan(0);
+      // Frames came in order (fifo; latest: newest first, never an older one after a newer),
+      // before and after the outage.
+      for (let i = 1; i < popped.length; i++) expect(popped[i]!).toBeGreaterThan(popped[i - 1]!);
+      await heartbeat.stop();
+      await subscription.close();
+      await consumer.close();
+      await queue.close();
+    },
+  );
 });
 
 function resultFor(seq: number): InferenceResult {

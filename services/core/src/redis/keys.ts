@@ -7,8 +7,12 @@ export function queueKeys(prefix: string, type: string) {
   return {
     /** LIST of stream ids that have a frame waiting (policy `latest`). */
     ready: `${base}:ready`,
-    /** SET of stream ids whose slot holds a frame (policy `latest`). */
-    pending: `${base}:pending`,
+    /**
+     * ZSET of stream ids whose slot holds a frame (policy `latest`), scored by when that
+     * frame becomes an orphan (ms, Redis's clock). Named apart from the SET of earlier
+     * releases, so a rolling update never meets a key of the wrong type.
+     */
+    pending: `${base}:pending-streams`,
     /** Prefix of the per-stream slot STRING holding the newest frame (policy `latest`). */
     slotPrefix: `${base}:slot:`,
     /** LIST of frames, oldest first (policy `fifo`). */

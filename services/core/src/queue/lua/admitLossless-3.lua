@@ -18,6 +18,5 @@ if redis.call('LLEN', KEYS[1]) > tonumber(ARGV[2]) then
   redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
   return 1
 end
-redis.call('HINCRBY', KEYS[2], 'pushed', 1)
 redis.call('HINCRBY', KEYS[2], 'pushed:' .. ARGV[1], 1)
 return 0
