@@ -129,11 +129,14 @@ export async function transaction(
   } finally {
     socket?.uncork();
   }
-  // MULTI answers OK and the queued commands QUEUED; a failure there aborts the EXEC too.
-  const [replies] = await Promise.all([executed, Promise.all(queued)]);
-  if (!Array.isArray(replies)) throw new Error('queue transaction aborted');
-  for (const reply of replies) if (reply instanceof Error) throw reply;
-  return replies;
+  // MULTI answers OK and the queued commands QUEUED. A command refused there (NOPERM, bad
+  // arguments) makes EXEC fail with EXECABORT; its own error says why, so it is thrown.
+  const [replies, ...acks] = await Promise.allSettled([executed, ...queued]);
+  for (const ack of acks) if (ack.status === 'rejected') throw ack.reason;
+  if (replies.status === 'rejected') throw replies.reason;
+  if (!Array.isArray(replies.value)) throw new Error('queue transaction aborted');
+  for (const reply of replies.value) if (reply instanceof Error) throw reply;
+  return replies.value;
 }
 
 /** Runs a script on its own; `buffer` asks for binary replies instead of strings. */

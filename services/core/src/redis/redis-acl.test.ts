@@ -219,6 +219,26 @@ describe('producer user (camera side of the frame-queue NodePort)', () => {
     }
   });
 
+  it('drops an orphan to admit a new stream into a full `latest` queue', async () => {
+    const producer = await as('producer');
+    const queue = new FrameQueue({
+      ...{ redis: producer, type: 'porch', policy: 'latest', cap: 1, keyPrefix: PREFIX },
+      orphanAfterMs: 1,
+    });
+    await queue.push(frame('porch', 'stopped', 0));
+    await waitFor('an orphan admits the new stream', async () => {
+      const outcome = await queue.push(frame('porch', 'new', 0));
+      return outcome.status === 'queued';
+    });
+    const stats = await new FrameQueue({
+      ...{ redis: await as('gateway'), type: 'porch', policy: 'latest', cap: 1 },
+      keyPrefix: PREFIX,
+    }).stats();
+    expect(stats.perStream.stopped).toEqual({ pushed: 1, dropped: 1 });
+    expect(stats.waiting.latest).toBe(1);
+    await queue.close();
+  });
+
   it('is refused administration, key listing, results, other streams and reading frames', async () => {
     const producer = await as('producer');
     const admin = await as('admin');
@@ -353,6 +373,23 @@ describe('worker and gateway users', () => {
       await consumer.close();
       await queue.close();
     }
+  });
+
+  it("run the queue's upkeep as the worker: orphans dropped, counters of gone streams retired", async () => {
+    const [producer, worker] = await Promise.all([as('producer'), as('worker')]);
+    const options = { type: 'attic', policy: 'latest', cap: 8, keyPrefix: PREFIX } as const;
+    const queue = new FrameQueue({ ...options, redis: producer, orphanAfterMs: 1 });
+    await queue.push(frame('attic', 'gone', 0));
+    await queue.push(frame('attic', 'gone', 1));
+    const upkeep = new FrameQueue({ ...options, redis: worker });
+    await waitFor('the orphan dropped', async () => (await upkeep.prune()).orphans === 1);
+    // The stream never announced itself and has nothing waiting now: its counters went in
+    // the same step.
+    expect(await upkeep.prune()).toEqual({ orphans: 0, retiredFields: 0 });
+    const stats = await upkeep.stats();
+    expect(stats).toMatchObject({ pushed: 2, dropped: 2, retired: { pushed: 2, dropped: 2 } });
+    expect(stats.perStream).toEqual({});
+    await queue.close();
   });
 
   it('a worker ends its own blocking wait on stop() with its user', async () => {

@@ -65,10 +65,16 @@ export function aclGrants(user: RedisUser, keyPrefix: string): readonly AclGrant
     },
     {
       purpose: 'read queue depths (getStats script)',
-      commands: ['scard', 'llen'],
-      keys: keys('R', q('pending'), q('fifo'), q('lossless'), q('ready'), legacy),
+      commands: ['zcard', 'llen'],
+      keys: keys('R', q('pending-streams'), q('fifo'), q('lossless'), q('ready'), legacy),
     },
   ];
+  // admitLatest and pruneQueue date waiting frames by Redis's clock (orphans).
+  const clock: AclGrant = {
+    purpose:
+      'read Redis’s clock to date a waiting `latest` frame (admitLatest, pruneQueue scripts)',
+    commands: ['time'],
+  };
   switch (user) {
     case 'producer':
       return [
@@ -95,15 +101,27 @@ export function aclGrants(user: RedisUser, keyPrefix: string): readonly AclGrant
           keys: keys('RW', q('stats')),
         },
         {
-          purpose: 'track streams with a frame waiting; drop a refused frame (admitLatest script)',
-          commands: ['sadd', 'srem', 'scard', 'del'],
-          keys: keys('W', q('pending'), q('slot:*')),
+          purpose:
+            'track streams with a frame waiting; drop a refused frame or an orphan (admitLatest script)',
+          commands: ['zadd', 'zrem', 'zcard', 'del'],
+          keys: keys('W', q('pending-streams'), q('slot:*')),
+        },
+        {
+          purpose: 'find orphans when a new stream finds the queue full (admitLatest script)',
+          commands: ['zrangebyscore'],
+          keys: keys('R', q('pending-streams')),
         },
         {
           purpose: 'put back a stream id a worker lost (admitLatest script)',
           commands: ['lpos'],
           keys: keys('R', q('ready')),
         },
+        {
+          purpose: 'remove a dropped orphan’s stream id from the ready list (admitLatest script)',
+          commands: ['lrem'],
+          keys: keys('W', q('ready')),
+        },
+        clock,
         {
           purpose: 'bound the frame lists (admitFifo, admitLossless scripts)',
           commands: ['llen', 'ltrim'],
@@ -132,15 +150,33 @@ export function aclGrants(user: RedisUser, keyPrefix: string): readonly AclGrant
         },
         scripts,
         {
-          purpose: 'take the newest frame of a stream (takeLatest script)',
-          commands: ['get', 'del'],
-          keys: keys('RW', q('slot:*')),
+          purpose:
+            'take the newest frame of a stream and mark the stream taken (ZREM + GETDEL in one transaction)',
+          commands: ['getdel', 'zrem'],
+          keys: keys('RW', q('slot:*'), q('pending-streams')),
         },
         {
-          purpose: 'mark a stream as taken (takeLatest script)',
-          commands: ['srem'],
-          keys: keys('W', q('pending')),
+          purpose: 'find orphans and streams with a frame waiting (pruneQueue script)',
+          commands: ['zrangebyscore', 'zscore'],
+          keys: keys('R', q('pending-streams')),
         },
+        {
+          purpose: 'drop an orphan’s frame and its stale stream ids (pruneQueue script)',
+          commands: ['del', 'lrem'],
+          keys: keys('W', q('slot:*'), q('ready')),
+        },
+        {
+          purpose:
+            'count dropped orphans; fold the counters of streams gone from the registry (pruneQueue script)',
+          commands: ['hscan', 'hincrby', 'hdel'],
+          keys: keys('RW', q('stats')),
+        },
+        {
+          purpose: 'tell streams gone from the registry from live ones (pruneQueue script)',
+          commands: ['exists'],
+          keys: keys('R', `${keyPrefix}stream:*`),
+        },
+        clock,
         {
           purpose: 'wake producers waiting on a full `lossless` queue (signalSpace script)',
           commands: ['exists'],
