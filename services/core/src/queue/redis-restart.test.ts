@@ -3,7 +3,7 @@ import { createRedis, waitUntilReady, type Redis } from '../redis/redis-client.j
 import { StreamRegistry } from '../registry/stream-registry.js';
 import { ResultBus } from '../results/result-bus.js';
 import { startPrivateRedis, type PrivateRedis } from '../testing/redis-server.js';
-import { sampleJpeg } from '../testing/sample-jpeg.js';
+import { sampleFrame } from '../testing/sample-messages.js';
 import { FrameConsumer } from './frame-consumer.js';
 import { FrameQueue } from './frame-queue.js';
 import type { InferenceResult } from '../results/inference-result.js';
@@ -48,16 +48,7 @@ describe('Redis restarted under running clients', () => {
       const producing = (async () => {
         while (running) {
           try {
-            await queue.push({
-              streamId: 'cam',
-              type: 'people',
-              seq,
-              captureTs: Date.now(),
-              width: 640,
-              height: 480,
-              encoding: 'jpeg',
-              data: sampleJpeg(),
-            });
+            await queue.push(sampleFrame('cam', seq));
             seq += 1;
           } catch {
             pushErrors += 1; // the command connection fails fast while Redis is away
