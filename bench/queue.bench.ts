@@ -21,6 +21,12 @@
  *             time inside the command; commands run by a script or EXEC count twice: on
  *             their own line and in EVAL's or EXEC's), and the bound: the frames per
  *             second the machine's cores allow at that CPU per frame.
+ *   lock-step Redis CPU per frame with nothing dropped and no race between processes: in
+ *             this process, rounds of one frame per stream pushed (all in flight) then
+ *             taken by a FrameConsumer, against the same rounds of bare LPUSH then BLPOP
+ *             of the same bytes on the same server. Steadier than the figures above on
+ *             a busy machine, where `latest`'s share of dropped frames follows how much
+ *             CPU the consumers get.
  * Writes bench/results/queue.json, with the load average before and after the run (other
  * work on the machine shows there).
  */
@@ -30,6 +36,7 @@ import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import {
   createRedis,
+  FrameConsumer,
   FrameQueue,
   SERVICE_NODE_FLAGS,
   waitUntilReady,
@@ -47,6 +54,9 @@ const STREAMS = 8;
 const IN_FLIGHT = 32;
 /** redis-benchmark requests per limit run (see the header). */
 const PUSHES = 20_000;
+/** Lock-step rounds (one frame per stream each), after LOCK_STEP_WARMUP unmeasured ones. */
+const LOCK_STEP_ROUNDS = Number(process.env.BENCH_LOCK_STEP_ROUNDS ?? 500);
+const LOCK_STEP_WARMUP = 50;
 
 const jpeg = sampleJpeg();
 const now = (): number => performance.timeOrigin + performance.now();
@@ -72,6 +82,10 @@ for (const policy of POLICIES) {
       `${policy}: redis-benchmark LPUSH 50 KB ${runs.map((r) => r.perSec.toFixed(0)).join(', ')}/s (median ${limit.toFixed(0)}), Redis CPU ${lpushRedisMicros.toFixed(1)} µs per push`,
     );
     const { full, paced } = await measureQueue(redis, server.url, policy);
+    const lockStep = await lockStepMicros(redis, policy);
+    console.log(
+      `${policy}: lock-step Redis CPU per frame ${lockStep.queue.toFixed(1)} µs, bare LPUSH + BLPOP ${lockStep.bare.toFixed(1)} µs`,
+    );
     const perFrame = full.micros;
     const row = {
       policy,
@@ -101,6 +115,9 @@ for (const policy of POLICIES) {
       pacedRedisMicrosPerFrame: round(paced.micros.redis),
       pacedDroppedShare: round(paced.droppedPerSec / paced.pushedPerSec, 3),
       redisCommandsPerFrame: full.commands,
+      // Lock-step: Redis µs per frame pushed and taken, against a bare LPUSH + BLPOP.
+      lockStepRedisMicrosPerFrame: round(lockStep.queue),
+      lockStepBareRedisMicrosPerFrame: round(lockStep.bare),
       p50Ms: round(percentile(paced.latencies, 0.5), 3),
       p99Ms: round(percentile(paced.latencies, 0.99), 3),
     };
@@ -172,6 +189,57 @@ async function measureQueue(redis: Redis, url: string, policy: QueuePolicy) {
   }
 }
 
+/** Redis CPU µs per frame in lock-step rounds: the policy's queue, and bare LPUSH + BLPOP. */
+async function lockStepMicros(redis: Redis, policy: QueuePolicy) {
+  const keyPrefix = `lock-step-${policy}:`;
+  const queue = new FrameQueue({ redis, type: 'bench', policy, cap: 256, keyPrefix });
+  const consumer = new FrameConsumer({ redis, type: 'bench', keyPrefix });
+  const blocking = redis.duplicate();
+  const bareKey = `${keyPrefix}bare`;
+  const rounds = async (count: number, round: (seq: number) => Promise<void>) => {
+    for (let seq = 0; seq < LOCK_STEP_WARMUP; seq++) await round(seq);
+    const before = await redisCpuSeconds(redis);
+    for (let seq = 0; seq < count; seq++) await round(seq);
+    return (((await redisCpuSeconds(redis)) - before) / (count * STREAMS)) * 1e6;
+  };
+  try {
+    await waitUntilReady(blocking);
+    const queued = await rounds(LOCK_STEP_ROUNDS, async (seq) => {
+      await Promise.all(
+        Array.from({ length: STREAMS }, (_, s) =>
+          queue.push({ ...benchFrame(seq), streamId: `s${s}` }),
+        ),
+      );
+      for (let s = 0; s < STREAMS; s++) {
+        if (!(await consumer.pop(5000))) throw new Error(`${policy}: lock-step frame lost`);
+      }
+    });
+    const bare = await rounds(LOCK_STEP_ROUNDS, async () => {
+      await Promise.all(Array.from({ length: STREAMS }, () => redis.lpush(bareKey, jpeg)));
+      for (let s = 0; s < STREAMS; s++) await blocking.blpopBuffer(bareKey, 5);
+    });
+    return { queue: queued, bare };
+  } finally {
+    await consumer.close();
+    await queue.clear();
+    await queue.close();
+    blocking.disconnect();
+  }
+}
+
+function benchFrame(seq: number) {
+  return {
+    streamId: `s${seq % STREAMS}`,
+    type: 'bench',
+    seq,
+    captureTs: now(),
+    width: 640,
+    height: 480,
+    encoding: 'jpeg' as const,
+    data: jpeg,
+  };
+}
+
 /** Pushes for `seconds` (at `ratePerSec`, or as fast as it goes) and collects the consumers' reports. */
 async function phase(
   redis: Redis,
@@ -194,16 +262,7 @@ async function phase(
       const wait = due - now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    const frame = {
-      streamId: `s${seq % STREAMS}`,
-      type: 'bench',
-      seq,
-      captureTs: now(),
-      width: 640,
-      height: 480,
-      encoding: 'jpeg' as const,
-      data: jpeg,
-    };
+    const frame = benchFrame(seq);
     seq += 1;
     const pushing = queue.push(frame).finally(() => inFlight.delete(pushing));
     inFlight.add(pushing);

@@ -70,7 +70,7 @@ if (queue) {
     const queued = Number(latest.redisMicrosPerPush) / Number(latest.redisMicrosPerLpush);
     targets.push([
       '`latest`: Redis CPU per queued frame ≤ 2 × a bare LPUSH',
-      `${times(queued)} per frame pushed; ${vsLpush(perFrame(latest).redis, latest)} per frame handed out at full speed (pushes of dropped frames included), ${vsLpush(latest.pacedRedisMicrosPerFrame, latest)} at half rate`,
+      `${times(queued)} per frame pushed; ${vsLpush(perFrame(latest).redis, latest)} per frame handed out at full speed (pushes of dropped frames included), ${vsLpush(latest.pacedRedisMicrosPerFrame, latest)} at half rate; lock-step ${vsLpush(latest.lockStepRedisMicrosPerFrame, latest)}`,
       'a ratio of Redis CPU: no bound from the cores',
       Number.isFinite(queued) ? yes(queued <= 2) : '–',
     ]);
@@ -134,7 +134,9 @@ ${table(
 )}
 
 Redis's CPU per frame against its own CPU per bare LPUSH of the same size (in the limit
-runs of the same server):
+runs of the same server). Lock-step: rounds of one frame per stream pushed, then all taken,
+in one process, so nothing is dropped and no process waits for CPU another one holds:
+the steadiest figure on a busy machine, against the same rounds of bare LPUSH + BLPOP.
 
 ${table(
   [
@@ -144,6 +146,7 @@ ${table(
     'per frame at half rate',
     'per bare LPUSH',
     '÷ LPUSH: handed out / pushed / half rate',
+    'lock-step / bare LPUSH + BLPOP',
   ],
   rows.map((r) => [
     r.policy,
@@ -152,6 +155,9 @@ ${table(
     r.pacedRedisMicrosPerFrame ?? '–',
     r.redisMicrosPerLpush,
     `${vsLpush(perFrame(r).redis, r)} / ${vsLpush(r.redisMicrosPerPush, r)} / ${vsLpush(r.pacedRedisMicrosPerFrame, r)}`,
+    r.lockStepRedisMicrosPerFrame === undefined
+      ? '–'
+      : `${r.lockStepRedisMicrosPerFrame} / ${r.lockStepBareRedisMicrosPerFrame} µs (${times(Number(r.lockStepRedisMicrosPerFrame) / Number(r.lockStepBareRedisMicrosPerFrame))})`,
   ]),
 )}
 ${
