@@ -41,7 +41,7 @@ const readLua = (file: string): string =>
  * Redis hashes that text each time to find the compiled script; the documented files are
  * about three times the size of their code.
  */
-export const compactLua = (lua: string): string =>
+const compactLua = (lua: string): string =>
   lua
     .replace(/--\[\[[\s\S]*?\]\]/g, '')
     .split('\n')
