@@ -67,13 +67,25 @@ if (queue) {
     ]);
   }
   if (latest) {
+    // A frame queued costs a push; a frame handed out costs its push and its take, so it is
+    // set against a bare LPUSH + BLPOP of the same bytes, in the same lock-step rounds.
     const queued = Number(latest.redisMicrosPerPush) / Number(latest.redisMicrosPerLpush);
-    targets.push([
-      '`latest`: Redis CPU per queued frame ≤ 2 × a bare LPUSH',
-      `${times(queued)} per frame pushed; ${vsLpush(perFrame(latest).redis, latest)} per frame handed out at full speed (pushes of dropped frames included), ${vsLpush(latest.pacedRedisMicrosPerFrame, latest)} at half rate; lock-step ${vsLpush(latest.lockStepRedisMicrosPerFrame, latest)}`,
-      'a ratio of Redis CPU: no bound from the cores',
-      Number.isFinite(queued) ? yes(queued <= 2) : '–',
-    ]);
+    const handedOut =
+      Number(latest.lockStepRedisMicrosPerFrame) / Number(latest.lockStepBareRedisMicrosPerFrame);
+    targets.push(
+      [
+        '`latest`: Redis CPU per frame queued ≤ 2 × a bare LPUSH',
+        `${times(queued)} per frame pushed at full speed`,
+        'a ratio of Redis CPU: no bound from the cores',
+        Number.isFinite(queued) ? yes(queued <= 2) : '–',
+      ],
+      [
+        '`latest`: Redis CPU per frame handed out ≤ 2 × a bare LPUSH + BLPOP',
+        `${times(handedOut)} in lock-step; at full speed ${vsLpush(perFrame(latest).redis, latest)} a bare LPUSH, with the pushes of the frames dropped by design (${latest.droppedPerSec} of ${latest.pushedPerSec}/s)`,
+        'a ratio of Redis CPU: no bound from the cores',
+        Number.isFinite(handedOut) ? yes(handedOut <= 2) : '–',
+      ],
+    );
   }
   targets.push([
     'push → pop p99 < 5 ms at half rate',
