@@ -112,8 +112,8 @@ ${load(loadAverage?.after)}: other work on the ${cores} cores shows there.
 The bound is what the ${cores} cores allow at the CPU per frame measured: ${cores} s of CPU
 per second over producer + consumers + Redis µs per frame. At full speed \`latest\` drops
 by design (the producer pushes each stream's frames back to back, faster than the workers
-take them; the newest wins), so its Redis CPU is also given per frame pushed, and per frame
-handed out at half rate, where few frames are dropped.
+take them; the newest wins), so its Redis CPU is also given per frame pushed, per frame
+handed out at half rate, where few frames are dropped, and in lock-step, where none are.
 
 ${table(
   [
